@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make train` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+# CPU-sized run of the book's DCGAN: ~1,500 steps at batch 64 (see README for times).
+TRAIN_ARGS ?= --steps 1500 --batch-size 64 --save-interval 250 --checkpoint-interval 250 --output-dir outputs/fashion_dcgan_cpu --resume
+
+.PHONY: venv data train train-full test smoke clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Fashion-MNIST from Debian's package when keras' cache does not have it
+# (keras' own downloader is tried by the loader as a last resort).
+data:
+	@if [ -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ] || [ -f $(HOME)/.keras/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || [ -n "$$GAN_KERAS_DATA" ]; then \
+		echo "Fashion-MNIST: found"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q dataset-fashion-mnist || (apt-get update -q && apt-get install -y -q dataset-fashion-mnist)) >/dev/null && echo "Fashion-MNIST: installed $(FASHION_DIR)"; \
+	else \
+		echo "Fashion-MNIST: not installed; keras' downloader will fetch it (or: sudo apt-get install dataset-fashion-mnist)"; \
+	fi
+
+train: venv data
+	$(PY) scripts/train_fashion.py $(TRAIN_ARGS)
+
+train-full: venv data
+	$(PY) scripts/train_fashion.py --epochs 10 --resume
+
+test: venv
+	$(PY) -m pytest -q
+
+# Real-data smoke run (what CI runs after the tests).
+smoke: venv data
+	$(PY) scripts/train_fashion.py --steps 20 --batch-size 16 --save-interval 10 --output-dir outputs/smoke --overwrite --no-progress
+
+clean:
+	rm -rf outputs/smoke outputs/fashion_dcgan_cpu

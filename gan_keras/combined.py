@@ -1,0 +1,153 @@
+"""The frozen-discriminator combined model that trains a generator.
+
+The book compiles the discriminator, sets `discriminator.trainable = False`
+and compiles `discriminator(generator(z))`. Keras 3 reads `trainable` every
+time a train function is built, so that recipe silently freezes the
+discriminator for its own `train_on_batch` too, and a frozen
+BatchNormalization layer runs on its moving statistics.
+
+`FrozenDiscriminatorGAN` keeps the book's calling pattern and makes the
+freezing explicit instead: its trainable variables are the generator's alone,
+so `combined.train_on_batch(noise, valid)` updates the generator only, while
+the discriminator stays trainable for its own `train_on_batch`. Inside the
+generator step the discriminator's BatchNormalization layers normalise with
+the statistics of the fake batch, as Keras 2 (which the book used) did; their
+momentum is held at 1.0 during that step, so the moving statistics are written
+back bit-for-bit unchanged.
+"""
+
+import contextlib
+
+import keras
+from keras import layers
+
+LEARNING_RATE = 2e-4
+BETA_1 = 0.5
+
+
+class FrozenDiscriminatorGAN(keras.Model):
+    """`discriminator(generator(inputs))`, training the generator only.
+
+    The generator's first input is the noise; any further inputs (class
+    labels of a conditional GAN) are passed on to the discriminator after the
+    image, in the same order.
+
+    Args:
+        generator: `keras.Model` mapping noise (and conditions) to images.
+        discriminator: `keras.Model` mapping images (and the same conditions)
+            to `(n, 1)` probabilities of being real.
+    """
+
+    def __init__(self, generator, discriminator, name="combined", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+
+    def call(self, inputs, training=None):
+        images = self.generator(inputs, training=training)
+        conditions = list(inputs[1:]) if isinstance(inputs, (list, tuple)) else []
+        with _batch_statistics_without_updates(self.discriminator):
+            return self.discriminator([images, *conditions] if conditions else images, training=training)
+
+    # Only the generator learns here. The discriminator's variables are listed
+    # as non-trainable state, so that stateless backends (JAX) read their
+    # current values at every step instead of tracing them as constants.
+    @property
+    def trainable_weights(self):
+        return self.generator.trainable_weights
+
+    @property
+    def trainable_variables(self):
+        return self.generator.trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        return _excluding(self.weights, self.trainable_weights)
+
+    @property
+    def non_trainable_variables(self):
+        return _excluding(self.variables, self.trainable_weights)
+
+
+def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None, jit_compile=True):
+    """Compiles the discriminator and returns the compiled combined model.
+
+    After this call the book's training pattern works as written, in any order
+    and any number of times:
+    `discriminator.train_on_batch(real, ones)` and
+    `discriminator.train_on_batch(fake, zeros)` update the discriminator
+    only; `combined.train_on_batch(noise, ones)` updates the generator only
+    (the discriminator's weights and BatchNormalization statistics unchanged).
+
+    Args:
+        generator: Uncompiled generator model.
+        discriminator: Uncompiled discriminator model; it is compiled here with
+            binary cross-entropy and an accuracy metric.
+        d_optimizer: Optimizer of the discriminator; default Adam(2e-4, 0.5).
+        g_optimizer: Optimizer of the generator; default Adam(2e-4, 0.5). Must
+            be a different instance from `d_optimizer`.
+        jit_compile: Whether to compile the train steps with XLA (Keras turns
+            XLA off on CPU-only TensorFlow machines unless asked).
+
+    Returns:
+        The compiled `FrozenDiscriminatorGAN`.
+
+    Raises:
+        ValueError: if both optimizers are the same object.
+    """
+    d_optimizer = d_optimizer or default_optimizer()
+    g_optimizer = g_optimizer or default_optimizer()
+    if d_optimizer is g_optimizer:
+        raise ValueError("the discriminator and the generator need separate optimizer instances")
+    discriminator.compile(
+        optimizer=d_optimizer,
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    combined = FrozenDiscriminatorGAN(generator, discriminator)
+    # The combined model's accuracy against "real" labels is the share of
+    # fakes the discriminator calls real (the "scam ratio").
+    combined.compile(
+        optimizer=g_optimizer,
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    return combined
+
+
+def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
+    """Returns the book's Adam optimizer (learning rate 2e-4, beta_1 0.5)."""
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+
+
+@contextlib.contextmanager
+def _batch_statistics_without_updates(model):
+    """Holds every BatchNormalization momentum of `model` at 1.0.
+
+    With momentum 1.0 the moving statistics update is
+    `moving * 1.0 + batch * 0.0`, i.e. the stored value, while the layer still
+    normalises with the batch statistics in training mode.
+    """
+    norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    saved = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.momentum = 1.0
+    try:
+        yield
+    finally:
+        for layer, momentum in zip(norms, saved):
+            layer.momentum = momentum
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def _excluding(variables, excluded):
+    excluded_ids = {id(v) for v in excluded}
+    return [v for v in variables if id(v) not in excluded_ids]

@@ -1,0 +1,30 @@
+"""Which device the Keras backend computes on, in words."""
+
+import keras
+
+
+def describe_device():
+    """Returns e.g. "GPU (NVIDIA H100 80GB HBM3)" or "CPU" for the active backend."""
+    backend = keras.config.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"GPU ({details.get('device_name', gpus[0].name)})"
+        elif backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform != "cpu":
+                return f"{device.platform.upper()} ({device.device_kind})"
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU ({torch.cuda.get_device_name(0)})"
+    except Exception as error:  # a broken driver must not stop a CPU run
+        return f"CPU (accelerator query failed: {error})"
+    return "CPU"

@@ -1,0 +1,101 @@
+"""Pictures of a run: image grids and loss curves (PNG, matplotlib Agg)."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def tile_images(images, rows, cols, gap=2, scale=2):
+    """Tiles images into one grid picture.
+
+    Args:
+        images: `(rows * cols, h, w, c)` floats in [-1, 1] (c = 1 or 3).
+        rows: Grid rows.
+        cols: Grid columns.
+        gap: Pixels of white between images.
+        scale: Integer upscaling factor (nearest neighbour) of each image.
+
+    Returns:
+        `(H, W)` (grey) or `(H, W, 3)` float array in [0, 1].
+
+    Raises:
+        ValueError: if there are not exactly `rows * cols` images.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or len(images) != rows * cols:
+        raise ValueError(f"need {rows * cols} images of shape (h, w, c), got array of shape {images.shape}")
+    images = np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    n, h, w, c = images.shape
+    grid = np.ones((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, c), np.float32)
+    for i, image in enumerate(images):
+        r, k = divmod(i, cols)
+        grid[r * (h + gap):r * (h + gap) + h, k * (w + gap):k * (w + gap) + w] = image
+    return grid[..., 0] if c == 1 else grid
+
+
+def save_image_grid(images, path, rows=10, cols=10):
+    """Writes `rows * cols` images in [-1, 1] as one PNG grid at `path`."""
+    grid = tile_images(images, rows, cols)
+    _atomic_write(path, lambda tmp: plt.imsave(tmp, grid, cmap="gray", vmin=0.0, vmax=1.0, format="png"))
+
+
+def save_loss_plot(history, path):
+    """Plots the losses (and any extra metric columns) of `history` to a PNG.
+
+    Args:
+        history: dict of column name -> sequence, with at least "step" and
+            the loss columns; NaN entries (steps that skipped a model) are
+            left out of the lines. Columns named in `EXTRA_PANELS` that hold
+            numbers get their own panel below the losses.
+        path: Destination PNG.
+    """
+    steps = np.asarray(history["step"], dtype=np.float64)
+    extras = [name for name in EXTRA_PANELS if name in history and np.isfinite(np.asarray(history[name], float)).any()]
+    fig, axes = plt.subplots(1 + len(extras), 1, figsize=(8, 3.2 * (1 + len(extras))), sharex=True, squeeze=False)
+    axes = axes[:, 0]
+    for name in ("d_loss_real", "d_loss_fake", "g_loss"):
+        if name in history:
+            _plot_finite(axes[0], steps, history[name], name, smooth=True)
+    axes[0].set_ylabel("binary cross-entropy")
+    axes[0].legend(loc="upper right")
+    axes[0].grid(alpha=0.3)
+    for axis, name in zip(axes[1:], extras):
+        _plot_finite(axis, steps, history[name], name, smooth=name in SMOOTHED_EXTRAS, marker=name not in SMOOTHED_EXTRAS)
+        axis.set_ylabel(name)
+        axis.grid(alpha=0.3)
+    axes[-1].set_xlabel("step")
+    fig.tight_layout()
+    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
+    plt.close(fig)
+
+
+EXTRA_PANELS = ("scam_ratio", "fd", "kid", "mean", "std")
+SMOOTHED_EXTRAS = ("scam_ratio",)
+
+
+def _plot_finite(axis, steps, values, label, smooth=False, marker=False):
+    values = np.asarray(values, dtype=np.float64)
+    keep = np.isfinite(values)
+    x, y = steps[keep], values[keep]
+    if len(y) == 0:
+        return
+    if smooth and len(y) > 50:
+        window = max(len(y) // 50, 1)
+        y = np.convolve(y, np.ones(window) / window, mode="valid")
+        x = x[window - 1:]
+    axis.plot(x, y, label=label, marker="o" if marker else None, markersize=3)
+
+
+def _atomic_write(path, write):
+    tmp = f"{path}.tmp"
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

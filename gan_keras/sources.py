@@ -1,0 +1,76 @@
+"""Where real training samples come from, one batch per step.
+
+Every batch is a pure function of `(seed, index)`, so a resumed run draws
+exactly the batches an uninterrupted run would have drawn.
+"""
+
+import numpy as np
+
+
+class ArraySource:
+    """Shuffled passes without replacement over a fixed array of samples.
+
+    Batch `i` belongs to epoch `i // batches_per_epoch`; each epoch has its own
+    permutation drawn from `(seed, epoch)`. The last partial batch of each
+    epoch is dropped, so every batch has exactly `batch_size` samples.
+
+    Args:
+        images: `(n, ...)` float32 samples, e.g. `(n, 28, 28, 1)` in [-1, 1].
+        labels: Optional `(n,)` integer class labels.
+        batch_size: Samples per batch.
+        seed: Seed of the per-epoch permutations.
+
+    Raises:
+        ValueError: if the batch size is not positive or larger than the data.
+    """
+
+    def __init__(self, images, labels=None, *, batch_size, seed=0):
+        if batch_size <= 0:
+            raise ValueError(f"batch size must be positive, got {batch_size}")
+        if batch_size > len(images):
+            raise ValueError(f"batch size {batch_size} is larger than the {len(images)} training samples")
+        self.images = images
+        self.labels = None if labels is None else np.asarray(labels)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.batches_per_epoch = len(images) // batch_size
+        self._epoch = None
+        self._order = None
+
+    def batch(self, index):
+        """Returns `(images, labels)` of batch `index` (labels may be None)."""
+        epoch, position = divmod(index, self.batches_per_epoch)
+        if epoch != self._epoch:
+            self._order = np.random.default_rng([self.seed, epoch]).permutation(len(self.images))
+            self._epoch = epoch
+        rows = np.sort(self._order[position * self.batch_size:(position + 1) * self.batch_size])
+        labels = None if self.labels is None else self.labels[rows]
+        return self.images[rows], labels
+
+
+class GaussianSource:
+    """Fresh samples of a 1-D normal distribution for every batch.
+
+    Args:
+        mean: Mean of the target distribution.
+        std: Standard deviation of the target distribution (> 0).
+        batch_size: Samples per batch; each batch has shape `(batch_size, 1)`.
+        seed: Seed of the samples.
+        batches_per_epoch: How many batches count as one "epoch" (only used
+            for `--epochs` and reporting; the stream itself is endless).
+    """
+
+    def __init__(self, mean, std, *, batch_size, seed=0, batches_per_epoch=100):
+        if std <= 0:
+            raise ValueError(f"the target standard deviation must be positive, got {std}")
+        self.mean = float(mean)
+        self.std = float(std)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.batches_per_epoch = batches_per_epoch
+
+    def batch(self, index):
+        """Returns `(samples, None)` with samples of shape `(batch_size, 1)`."""
+        rng = np.random.default_rng([self.seed, index, 7])
+        samples = rng.normal(self.mean, self.std, (self.batch_size, 1)).astype(np.float32)
+        return samples, None

@@ -1,0 +1,189 @@
+"""The one training loop, shared by every GAN of the package.
+
+Each step follows the book: the discriminator learns from a real batch and
+from a fake batch (`discriminator.train_on_batch`), then the generator learns
+through the frozen-discriminator combined model (`combined.train_on_batch`).
+The loop knows nothing about any particular architecture; grids, history,
+checkpoints and evaluation are callbacks.
+"""
+
+import dataclasses
+import math
+import signal
+
+import numpy as np
+from tqdm import tqdm
+
+HISTORY_FIELDS = ("step", "epoch", "d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopConfig:
+    """How long and how to train.
+
+    Attributes:
+        total_steps: Steps to reach in all (a resumed run stops there too).
+        seed: Seed of noise, labels and batch order; step `s` draws from
+            `(seed, s)`, so a resumed run repeats an uninterrupted one.
+        d_steps: Discriminator updates (each on a real and a fake batch) per step.
+        g_steps: Generator updates per step.
+        d_only_steps: Steps at the start that train only the discriminator;
+            with `g_only_steps` this gives the "one side at a time" schedule.
+        g_only_steps: Steps after those that train only the generator.
+        progress: Whether to show a tqdm progress bar.
+    """
+
+    total_steps: int
+    seed: int = 0
+    d_steps: int = 1
+    g_steps: int = 1
+    d_only_steps: int = 0
+    g_only_steps: int = 0
+    progress: bool = True
+
+    def trains(self, step):
+        """Returns `(train_discriminator, train_generator)` for 1-based `step`."""
+        if step <= self.d_only_steps:
+            return True, False
+        if step <= self.d_only_steps + self.g_only_steps:
+            return False, True
+        return True, True
+
+
+class Callback:
+    """Hooks of the training loop; override the ones you need."""
+
+    def on_train_begin(self, run):
+        pass
+
+    def on_step_end(self, run, logs):
+        pass
+
+    def on_train_end(self, run):
+        pass
+
+    def on_interrupt(self, run):
+        pass
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    """The state a callback can read: the GAN, the data, the step reached."""
+
+    gan: object
+    source: object
+    config: LoopConfig
+    step: int = 0
+    interrupted: bool = False
+
+
+def train(gan, source, config, callbacks=(), start_step=0):
+    """Trains `gan` on batches of `source` from `start_step` to `config.total_steps`.
+
+    SIGINT (Ctrl-C) and SIGTERM end the run at the next step boundary: every
+    callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
+    returns with `run.interrupted` set. A second Ctrl-C stops at once.
+
+    Args:
+        gan: A `gan_keras.gan.GAN`.
+        source: An object with `batch(index) -> (samples, labels or None)`,
+            `batch_size` and `batches_per_epoch` (see `gan_keras.sources`).
+        config: `LoopConfig`.
+        callbacks: `Callback`s called in order.
+        start_step: Steps already done (from a checkpoint).
+
+    Returns:
+        The final `TrainingRun`.
+    """
+    run = TrainingRun(gan=gan, source=source, config=config, step=start_step)
+    for callback in callbacks:
+        callback.on_train_begin(run)
+    batch_size = source.batch_size
+    valid = np.ones((batch_size, 1), np.float32)
+    fake = np.zeros((batch_size, 1), np.float32)
+    bar = tqdm(
+        total=config.total_steps, initial=start_step, disable=not config.progress,
+        unit="step", dynamic_ncols=True,
+    )
+    with _StopRequests() as stop:
+        for step in range(start_step + 1, config.total_steps + 1):
+            logs = _train_step(gan, source, config, step, valid, fake)
+            run.step = step
+            for callback in callbacks:
+                callback.on_step_end(run, logs)
+            bar.update(1)
+            bar.set_postfix(
+                {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
+                refresh=False,
+            )
+            if stop.requested:
+                run.interrupted = True
+                break
+    bar.close()
+    hooks = "on_interrupt" if run.interrupted else "on_train_end"
+    for callback in callbacks:
+        getattr(callback, hooks)(run)
+    return run
+
+
+def _train_step(gan, source, config, step, valid, fake):
+    train_d, train_g = config.trains(step)
+    rng = np.random.default_rng([config.seed, step])
+    nan = float("nan")
+    logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
+    batch_size = source.batch_size
+    epoch = (step - 1) * config.d_steps // source.batches_per_epoch
+    if train_d:
+        real_losses, fake_losses, accuracies = [], [], []
+        for k in range(config.d_steps):
+            images, labels = source.batch((step - 1) * config.d_steps + k)
+            noise = gan.sample_noise(rng, batch_size)
+            fake_labels = gan.sample_labels(rng, batch_size)
+            fake_images = gan.generate(noise, fake_labels)
+            real = gan.discriminator.train_on_batch(gan.discriminator_inputs(images, labels), valid)
+            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_labels), fake)
+            real_losses.append(real[0])
+            fake_losses.append(false[0])
+            accuracies.append(0.5 * (real[1] + false[1]))
+        logs.update(
+            d_loss_real=float(np.mean(real_losses)),
+            d_loss_fake=float(np.mean(fake_losses)),
+            d_acc=float(np.mean(accuracies)),
+        )
+    if train_g:
+        g_losses, fooled = [], []
+        for _ in range(config.g_steps):
+            noise = gan.sample_noise(rng, batch_size)
+            labels = gan.sample_labels(rng, batch_size)
+            g_loss, g_acc = gan.combined.train_on_batch(gan.generator_inputs(noise, labels), valid)
+            g_losses.append(g_loss)
+            fooled.append(g_acc)
+        logs.update(g_loss=float(np.mean(g_losses)), scam_ratio=float(np.mean(fooled)))
+    logs["d_loss"] = 0.5 * (logs["d_loss_real"] + logs["d_loss_fake"])
+    logs.update(step=step, epoch=epoch + 1)
+    return logs
+
+
+class _StopRequests:
+    """Turns SIGINT/SIGTERM into a request to stop at the next step boundary."""
+
+    def __enter__(self):
+        self.requested = False
+        self._previous = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._request)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _request(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        tqdm.write("Stopping after this step (Ctrl-C again to stop at once)...")
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False

@@ -1,0 +1,62 @@
+import keras
+import numpy as np
+import pytest
+
+from gan_keras import build_discriminator, build_generator
+
+
+def count(weights):
+    return int(sum(np.prod(w.shape) for w in weights))
+
+
+def layer_types(model):
+    return [type(layer).__name__ for layer in model.layers[1:]]
+
+
+def test_generator_architecture_matches_the_book():
+    generator = build_generator(latent_dim=100, channels=1)
+    assert generator.name == "generator"
+    assert count(generator.weights) == 856_193
+    assert count(generator.trainable_weights) == 855_809
+    assert layer_types(generator) == [
+        "Dense", "Reshape", "UpSampling2D", "Conv2D", "BatchNormalization", "Activation",
+        "UpSampling2D", "Conv2D", "BatchNormalization", "Activation", "Conv2D", "Activation",
+    ]
+    norms = [layer for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert [layer.momentum for layer in norms] == [0.8, 0.8]
+
+
+def test_discriminator_architecture_matches_the_book():
+    discriminator = build_discriminator((28, 28, 1))
+    assert discriminator.name == "discriminator"
+    assert count(discriminator.weights) == 393_729
+    assert count(discriminator.trainable_weights) == 392_833
+    convs = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [(c.filters, c.strides) for c in convs] == [(32, (2, 2)), (64, (2, 2)), (128, (2, 2)), (256, (1, 1))]
+    assert layer_types(discriminator).count("Dropout") == 4
+    assert layer_types(discriminator).count("BatchNormalization") == 3
+
+
+@pytest.mark.parametrize("latent_dim, channels", [(100, 1), (16, 3)])
+def test_generator_maps_noise_to_images_in_tanh_range(latent_dim, channels):
+    generator = build_generator(latent_dim, channels)
+    noise = np.random.default_rng(0).standard_normal((5, latent_dim)).astype("float32") * 10
+    images = np.asarray(generator(noise, training=False))
+    assert images.shape == (5, 28, 28, channels)
+    assert images.min() >= -1.0 and images.max() <= 1.0
+
+
+def test_discriminator_outputs_probabilities():
+    discriminator = build_discriminator((28, 28, 1))
+    images = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
+    scores = np.asarray(discriminator(images, training=False))
+    assert scores.shape == (6, 1)
+    assert ((scores >= 0) & (scores <= 1)).all()
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_builders_reject_bad_dimensions(bad):
+    with pytest.raises(ValueError):
+        build_generator(latent_dim=bad)
+    with pytest.raises(ValueError):
+        build_discriminator((28, 28, bad))
