@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FASHION_DIR := /usr/share/datasets/fashion-mnist
-# CPU-sized run of the book's DCGAN: ~1,500 steps at batch 64 (see README for times).
-TRAIN_ARGS ?= --steps 1500 --batch-size 64 --save-interval 250 --checkpoint-interval 250 --output-dir outputs/fashion_dcgan_cpu --resume
+# CPU-sized run of the book's DCGAN: one true epoch at batch 128 (468 steps; ~7.5 min measured here).
+TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-interval 100 --output-dir outputs/fashion_dcgan_cpu --resume
 
 .PHONY: venv data train train-full test smoke clean
 

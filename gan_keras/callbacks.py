@@ -62,7 +62,7 @@ class SampleGrid(Callback):
 
     def save(self, run):
         """Writes the grid of the current generator; returns its path."""
-        images = run.gan.generate(self.noise, self.labels)
+        images = run.gan.to_tanh_range(run.gan.generate(self.noise, self.labels))
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
         plotting.save_image_grid(images, path, self.rows, self.cols)
         plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), self.rows, self.cols)

@@ -16,10 +16,12 @@ import zipfile
 import keras
 import numpy as np
 
+from gan_keras.errors import UserError
+
 FORMAT_VERSION = 1
 
 
-class CheckpointError(Exception):
+class CheckpointError(UserError):
     """A checkpoint is missing, corrupt, or belongs to another model or run."""
 
 
@@ -89,12 +91,6 @@ def load_checkpoint(path, gan, settings):
     groups = _variable_groups(gan)
     with _open(path) as data:
         header = _header(path, data)
-        expected = _architecture(groups)
-        if header["architecture"] != expected:
-            raise CheckpointError(
-                f"checkpoint {path} was written for a different architecture "
-                f"({_describe(header['architecture'])}; this model: {_describe(expected)})"
-            )
         for name in settings:
             saved = header["settings"].get(name)
             if saved != settings[name]:
@@ -102,6 +98,12 @@ def load_checkpoint(path, gan, settings):
                     f"checkpoint {path} was written with {name}={saved!r}, not {settings[name]!r}: "
                     f"resume with the same value or use another --output-dir"
                 )
+        expected = _architecture(groups)
+        if header["architecture"] != expected:
+            raise CheckpointError(
+                f"checkpoint {path} was written for a different architecture "
+                f"({_describe(header['architecture'])}; this model: {_describe(expected)})"
+            )
         try:
             for group, variables in groups.items():
                 for i, variable in enumerate(variables):

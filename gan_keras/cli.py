@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-EXIT_DATA_OR_IO = 1
-EXIT_USAGE = 2
+from gan_keras.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
+
 EXIT_INTERRUPTED = 130
 
 
@@ -20,14 +20,6 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-class UserError(Exception):
-    """An expected failure with a one-line message for the user."""
-
-    def __init__(self, message, exit_code=EXIT_DATA_OR_IO):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def positive_int(text):
@@ -118,8 +110,32 @@ def check_output_dir(path):
 
 
 def quiet_tensorflow():
-    """Silences TensorFlow's C++ start-up chatter (set before importing keras)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Imports Keras with TensorFlow's C++ start-up chatter kept off the terminal.
+
+    TensorFlow 2.21 logs several lines (oneDNN, CPU features) to the process's
+    stderr while it loads, before its log level applies. They are captured
+    here and shown only if the import fails.
+    """
+    # Level 3 also hides grappler's harmless "remapper failed" notices.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "keras" in sys.modules:
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def main_guard(main):
@@ -131,15 +147,10 @@ def main_guard(main):
     Returns:
         Never; exits the process.
     """
-    from gan_keras.checkpoint import CheckpointError
-    from gan_keras.data import DataError
-
     try:
         status = main()
-    except UserError as error:
+    except UserError as error:  # also DataError and CheckpointError
         _fail(error, error.exit_code)
-    except (DataError, CheckpointError) as error:
-        _fail(error, EXIT_DATA_OR_IO)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         _fail(f"{error.strerror or error}{where}", EXIT_DATA_OR_IO)

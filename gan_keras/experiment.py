@@ -12,7 +12,7 @@ import keras
 
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
-from gan_keras.cli import UserError
+from gan_keras.errors import UserError
 from gan_keras.devices import describe_device
 from gan_keras.training import LoopConfig, train
 
@@ -126,7 +126,8 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     seconds = time.perf_counter() - started
     done = run.step - start_step
     if done:
-        print(f"{done} steps in {seconds:.1f} s ({done * config.batch_size / seconds:.1f} real images/s)")
+        print(f"{done} steps in {seconds:.1f} s, graph building included "
+              f"({done * config.batch_size / seconds:.1f} real images/s)")
     if run.interrupted:
         print(f"Interrupted at step {run.step}: checkpoint saved; continue with --resume")
     return run

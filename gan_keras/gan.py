@@ -17,6 +17,8 @@ class GAN:
         latent_dim: Size of one noise vector.
         noise: "normal" (standard normal) or "uniform" (on [-1, 1]).
         num_classes: Number of classes of a conditional GAN; None otherwise.
+        pixel_range: `(low, high)` of the generator's images: (-1, 1) for
+            tanh outputs, (0, 1) for sigmoid outputs.
     """
 
     generator: object
@@ -25,6 +27,7 @@ class GAN:
     latent_dim: int
     noise: str = "normal"
     num_classes: int | None = None
+    pixel_range: tuple = (-1.0, 1.0)
 
     @property
     def conditional(self):
@@ -55,6 +58,11 @@ class GAN:
     def generate(self, noise, labels=None):
         """Runs the generator in inference mode; returns a numpy array of images."""
         return np.asarray(self.generator.predict_on_batch(self.generator_inputs(noise, labels)))
+
+    def to_tanh_range(self, images):
+        """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
+        low, high = self.pixel_range
+        return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
 
 
 def _as_label_column(labels):

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from gan_keras.cli import UserError
+from gan_keras.errors import UserError
 
 
 def load_generator(path):

@@ -107,7 +107,7 @@ def train(gan, source, config, callbacks=(), start_step=0):
     )
     with _StopRequests() as stop:
         for step in range(start_step + 1, config.total_steps + 1):
-            logs = _train_step(gan, source, config, step, valid, fake)
+            logs = train_step(gan, source, config, step, valid, fake)
             run.step = step
             for callback in callbacks:
                 callback.on_step_end(run, logs)
@@ -126,7 +126,21 @@ def train(gan, source, config, callbacks=(), start_step=0):
     return run
 
 
-def _train_step(gan, source, config, step, valid, fake):
+def train_step(gan, source, config, step, valid, fake):
+    """Runs training step `step` (1-based) and returns its logs.
+
+    Args:
+        gan: The `GAN`.
+        source: The real-data source.
+        config: `LoopConfig` (seed, d_steps, g_steps, schedule).
+        step: 1-based step number; all randomness comes from `(seed, step)`.
+        valid: `(batch_size, 1)` ones, the "real" labels.
+        fake: `(batch_size, 1)` zeros, the "fake" labels.
+
+    Returns:
+        dict with step, epoch, d_loss_real, d_loss_fake, d_loss, d_acc,
+        g_loss, scam_ratio (NaN for a model the schedule skipped).
+    """
     train_d, train_g = config.trains(step)
     rng = np.random.default_rng([config.seed, step])
     nan = float("nan")

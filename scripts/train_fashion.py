@@ -14,7 +14,8 @@ from gan_keras import cli  # noqa: E402
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_run_flags(parser, output_dir="outputs/fashion_dcgan", batch_size=32, epochs=10, latent_dim=100)
-    parser.add_argument("--no-xla", action="store_true", help="run the train steps without XLA compilation")
+    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto",
+                        help="XLA compilation of the train steps (auto: on a GPU only; default auto)")
     return parser.parse_args(argv)
 
 
@@ -46,7 +47,7 @@ def main(argv=None):
         model_settings=(("latent_dim", args.latent_dim),),
     )
     source = ArraySource(scale_images(x_train), batch_size=config.batch_size, seed=config.seed)
-    run = run_training(config, lambda: build_dcgan(args.latent_dim, jit_compile=not args.no_xla), source)
+    run = run_training(config, lambda: build_dcgan(args.latent_dim, jit_compile={"auto": "auto", "on": True, "off": False}[args.xla]), source)
     return cli.EXIT_INTERRUPTED if run.interrupted else 0
 
 

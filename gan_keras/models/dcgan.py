@@ -93,13 +93,13 @@ def _require_positive(**dims):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile=True):
+def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto"):
     """Builds and compiles the book's DCGAN as a `gan_keras.gan.GAN`.
 
     Args:
         latent_dim: Size of the standard-normal noise vector.
         img_shape: `(28, 28, channels)` of the images.
-        jit_compile: Whether the train steps use XLA.
+        jit_compile: Whether the train steps use XLA ("auto": Keras decides).
 
     Returns:
         A `GAN` with compiled discriminator and combined model.

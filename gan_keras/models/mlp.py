@@ -56,7 +56,7 @@ def build_mlp_discriminator(img_shape=(28, 28, 1), hidden=(64, 30)):
     return keras.Model(image, validity, name="mlp_discriminator")
 
 
-def build_mlp_gan(latent_dim=4, jit_compile=True):
+def build_mlp_gan(latent_dim=4, jit_compile="auto"):
     """Builds and compiles the MLP GAN with the notebook's optimizers.
 
     Adam with beta_1 0.5: learning rate 1e-3 for the police, 2e-3 for the
@@ -76,4 +76,4 @@ def build_mlp_gan(latent_dim=4, jit_compile=True):
         g_optimizer=default_optimizer(G_LEARNING_RATE),
         jit_compile=jit_compile,
     )
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")
+    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", pixel_range=(0.0, 1.0))

@@ -1,0 +1,85 @@
+"""The scripts as a user runs them: exit codes, one-line errors, real outputs."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, write_idx
+
+TRAIN = os.path.join(ROOT, "scripts", "train_fashion.py")
+SAMPLE = os.path.join(ROOT, "scripts", "sample.py")
+
+
+def run(script, *args, cwd=None):
+    env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, script, *map(str, args)], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=cwd)
+
+
+def assert_one_line_error(result, code, *words):
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--epochs", "0"], ["--epochs", "positive"]),
+    (["--steps", "abc"], ["--steps"]),
+    (["--batch-size", "-4"], ["--batch-size"]),
+    (["--save-interval", "1.5"], ["--save-interval"]),
+    (["--steps", "3", "--epochs", "2"], ["not allowed"]),
+    (["--resume", "--overwrite"], ["not allowed"]),
+    (["--no-such-flag"], ["unrecognized"]),
+])
+def test_bad_flags_exit_2_with_one_line(args, words):
+    assert_one_line_error(run(TRAIN, *args), 2, *words)
+
+
+def test_batch_larger_than_the_data(tiny_fashion_dir, tmp_path):
+    result = run(TRAIN, "--data-dir", tiny_fashion_dir, "--batch-size", 65, "--output-dir", tmp_path / "o")
+    assert_one_line_error(result, 2, "64 training images")
+
+
+def test_output_dir_that_is_a_file(tiny_fashion_dir, tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert_one_line_error(run(TRAIN, "--data-dir", tiny_fashion_dir, "--output-dir", tmp_path / "file"), 1,
+                          "not a directory")
+
+
+def test_missing_and_corrupt_data(tmp_path, tiny_fashion_dir):
+    assert_one_line_error(run(TRAIN, "--data-dir", tmp_path / "nowhere", "--output-dir", tmp_path / "o"), 1,
+                          "nowhere")
+    path = tiny_fashion_dir / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:100])
+    assert_one_line_error(run(TRAIN, "--data-dir", tiny_fashion_dir, "--output-dir", tmp_path / "o"), 1,
+                          "train-images-idx3-ubyte.gz")
+
+
+def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
+    out = tmp_path / "run"
+    result = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--batch-size", 8, "--latent-dim", 8,
+                 "--output-dir", out, "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "device: CPU" in result.stdout
+    for name in ("history.csv", "losses.png", "checkpoint.npz", "generator.keras", "samples/step_0000002.png"):
+        assert (out / name).exists(), name
+    again = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--output-dir", out)
+    assert_one_line_error(again, 2, "--resume")
+    other = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 3, "--batch-size", 8, "--latent-dim", 16,
+                "--output-dir", out, "--resume")
+    assert_one_line_error(other, 1, "latent_dim")
+
+    grid = tmp_path / "grid.png"
+    result = run(SAMPLE, "--generator", out / "generator.keras", "--out", grid, "--n", 16, "--seed", 3)
+    assert result.returncode == 0, result.stderr
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_one_line_error(run(SAMPLE, "--generator", tmp_path / "none.keras", "--out", grid), 1, "none.keras")
+    (tmp_path / "broken.keras").write_bytes(b"zip? no")
+    assert_one_line_error(run(SAMPLE, "--generator", tmp_path / "broken.keras", "--out", grid), 1, "broken.keras")
+    assert_one_line_error(run(SAMPLE, "--generator", out / "generator.keras", "--out", grid, "--label", 3), 1,
+                          "conditional")
