@@ -4,6 +4,7 @@ Each callback owns one file (or folder) under the run's output directory.
 """
 
 import csv
+import json
 import math
 import os
 
@@ -158,9 +159,28 @@ class ModelSaver(Callback):
         self.path = path
 
     def on_train_end(self, run):
-        save_model(run.gan.generator, self.path)
+        save_generator(run.gan, self.path)
 
     on_interrupt = on_train_end
+
+
+def save_generator(gan, path):
+    """Saves `gan.generator` to `path` (`.keras`) with a `.json` sidecar.
+
+    The sidecar records what a sampler needs beyond the model: the noise
+    distribution, the number of classes and the pixel range.
+    """
+    save_model(gan.generator, path)
+    info = {"noise": gan.noise, "num_classes": gan.num_classes, "pixel_range": list(gan.pixel_range)}
+    sidecar = generator_info_path(path)
+    with open(sidecar + ".tmp", "w") as f:
+        json.dump(info, f)
+    os.replace(sidecar + ".tmp", sidecar)
+
+
+def generator_info_path(path):
+    """The sidecar of a saved generator: `generator.keras` -> `generator.json`."""
+    return path[: -len(".keras")] + ".json"
 
 
 def save_model(model, path):

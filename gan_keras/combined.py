@@ -36,17 +36,25 @@ class FrozenDiscriminatorGAN(keras.Model):
         generator: `keras.Model` mapping noise (and conditions) to images.
         discriminator: `keras.Model` mapping images (and the same conditions)
             to `(n, 1)` probabilities of being real.
+        discriminator_norm: How the discriminator's BatchNormalization layers
+            normalise in the generator step: "batch" (statistics of the fake
+            batch, as in Keras 2 and the book; default) or "moving" (their
+            moving statistics, what a frozen layer does in Keras 3). Neither
+            changes the stored statistics.
     """
 
-    def __init__(self, generator, discriminator, name="combined", **kwargs):
+    def __init__(self, generator, discriminator, discriminator_norm="batch", name="combined", **kwargs):
+        if discriminator_norm not in NORM_MODES:
+            raise ValueError(f"discriminator_norm must be one of {NORM_MODES}, got {discriminator_norm!r}")
         super().__init__(name=name, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.discriminator_norm = discriminator_norm
 
     def call(self, inputs, training=None):
         images = self.generator(inputs, training=training)
         conditions = list(inputs[1:]) if isinstance(inputs, (list, tuple)) else []
-        with _batch_statistics_without_updates(self.discriminator):
+        with _frozen_normalization(self.discriminator, self.discriminator_norm):
             return self.discriminator([images, *conditions] if conditions else images, training=training)
 
     # Only the generator learns here. The discriminator's variables are listed
@@ -69,7 +77,8 @@ class FrozenDiscriminatorGAN(keras.Model):
         return _excluding(self.variables, self.trainable_weights)
 
 
-def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None, jit_compile="auto"):
+def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None, jit_compile="auto",
+                   discriminator_norm="batch"):
     """Compiles the discriminator and returns the compiled combined model.
 
     After this call the book's training pattern works as written, in any order
@@ -90,6 +99,8 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
             Keras decide: XLA on a GPU, none on a CPU-only TensorFlow machine,
             where XLA's convolutions measured 3.6x slower than oneDNN's for
             this DCGAN (see benchmarks/train_step.py).
+        discriminator_norm: "batch" (default) or "moving"; see
+            `FrozenDiscriminatorGAN`.
 
     Returns:
         The compiled `FrozenDiscriminatorGAN`.
@@ -107,7 +118,7 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
         metrics=["accuracy"],
         jit_compile=jit_compile,
     )
-    combined = FrozenDiscriminatorGAN(generator, discriminator)
+    combined = FrozenDiscriminatorGAN(generator, discriminator, discriminator_norm)
     # The combined model's accuracy against "real" labels is the share of
     # fakes the discriminator calls real (the "scam ratio").
     combined.compile(
@@ -124,23 +135,29 @@ def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
 
 
-@contextlib.contextmanager
-def _batch_statistics_without_updates(model):
-    """Holds every BatchNormalization momentum of `model` at 1.0.
+NORM_MODES = ("batch", "moving")
 
-    With momentum 1.0 the moving statistics update is
-    `moving * 1.0 + batch * 0.0`, i.e. the stored value, while the layer still
+
+@contextlib.contextmanager
+def _frozen_normalization(model, mode):
+    """Freezes the BatchNormalization statistics of `model` while it is traced.
+
+    "batch": momentum held at 1.0, so the moving statistics update is
+    `moving * 1.0 + batch * 0.0` (the stored value) while the layer still
     normalises with the batch statistics in training mode.
+    "moving": `trainable` held False, so the layer runs in inference mode.
+    Both are restored on exit, before the discriminator's own step is traced.
     """
     norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
-    saved = [layer.momentum for layer in norms]
+    attribute, frozen = ("momentum", 1.0) if mode == "batch" else ("trainable", False)
+    saved = [getattr(layer, attribute) for layer in norms]
     for layer in norms:
-        layer.momentum = 1.0
+        setattr(layer, attribute, frozen)
     try:
         yield
     finally:
-        for layer, momentum in zip(norms, saved):
-            layer.momentum = momentum
+        for layer, value in zip(norms, saved):
+            setattr(layer, attribute, value)
 
 
 def _all_layers(model):

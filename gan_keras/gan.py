@@ -61,8 +61,9 @@ class GAN:
 
     def to_tanh_range(self, images):
         """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
-        low, high = self.pixel_range
-        return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
+        from gan_keras.sampling import to_tanh_range
+
+        return to_tanh_range(images, self.pixel_range)
 
 
 def _as_label_column(labels):

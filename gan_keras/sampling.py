@@ -1,5 +1,8 @@
 """Loading saved generators and drawing samples from them."""
 
+import json
+import os
+
 import keras
 import numpy as np
 
@@ -23,6 +26,32 @@ def load_generator(path):
     return model
 
 
+def load_generator_info(path):
+    """Reads the `.json` sidecar of a saved generator (noise, classes, pixel range).
+
+    Returns defaults (normal noise, 10 classes, pixels in [-1, 1]) when there
+    is no sidecar.
+
+    Raises:
+        UserError: if the sidecar exists but is not valid JSON.
+    """
+    info = {"noise": "normal", "num_classes": 10, "pixel_range": [-1.0, 1.0]}
+    sidecar = path[: -len(".keras")] + ".json" if path.endswith(".keras") else None
+    if sidecar and os.path.isfile(sidecar):
+        try:
+            with open(sidecar) as f:
+                info.update({k: v for k, v in json.load(f).items() if v is not None})
+        except (OSError, ValueError) as error:
+            raise UserError(f"cannot read {sidecar}: {error}") from None
+    return info
+
+
+def to_tanh_range(images, pixel_range):
+    """Maps images from `pixel_range` `(low, high)` to [-1, 1]."""
+    low, high = pixel_range
+    return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
+
+
 def is_conditional(generator):
     """True if `generator` takes `[noise, labels]`."""
     return len(generator.inputs) == 2
@@ -36,7 +65,7 @@ def sample_images(generator, n, rng, label=None, num_classes=10, noise="normal",
         n: Number of samples.
         rng: numpy Generator for the noise (and labels).
         label: For a conditional generator, the class of every sample; None
-            draws balanced labels (`i % num_classes`).
+            draws balanced labels in blocks (`i * num_classes // n`).
         num_classes: Classes of a conditional generator.
         noise: "normal" or "uniform" noise.
         batch_size: Samples per forward pass.
@@ -61,7 +90,8 @@ def sample_images(generator, n, rng, label=None, num_classes=10, noise="normal",
         z = rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
     labels = None
     if conditional:
-        labels = np.full(n, label) if label is not None else np.arange(n) % num_classes
+        # Balanced and in blocks: with n = 100 and 10 classes, one grid row per class.
+        labels = np.full(n, label) if label is not None else np.arange(n) * num_classes // n
         labels = labels.astype(np.int32)
     outputs = []
     for start in range(0, n, batch_size):

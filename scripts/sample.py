@@ -34,11 +34,14 @@ def main(argv=None):
     import numpy as np
 
     from gan_keras.plotting import save_image_grid
-    from gan_keras.sampling import load_generator, sample_images
+    from gan_keras.sampling import load_generator, load_generator_info, sample_images, to_tanh_range
 
     generator = load_generator(args.generator)
+    info = load_generator_info(args.generator)
     rng = np.random.default_rng(args.seed)
-    images, _ = sample_images(generator, args.n, rng, label=args.label)
+    images, _ = sample_images(generator, args.n, rng, label=args.label, num_classes=info["num_classes"],
+                              noise=info["noise"])
+    images = to_tanh_range(images, info["pixel_range"])
     cols = math.ceil(math.sqrt(args.n))
     rows = math.ceil(args.n / cols)
     padded = np.concatenate([images, -np.ones((rows * cols - args.n, *images.shape[1:]), np.float32)])

@@ -9,13 +9,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from gan_keras import cli  # noqa: E402
+from gan_keras import scripts_common as common  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_run_flags(parser, output_dir="outputs/fashion_dcgan", batch_size=32, epochs=10, latent_dim=100)
-    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto",
-                        help="XLA compilation of the train steps (auto: on a GPU only; default auto)")
+    common.add_xla_flag(parser)
+    parser.add_argument("--discriminator-norm", choices=("batch", "moving"), default="batch",
+                        help="D's BatchNormalization in the generator step: batch statistics (the book's Keras 2 "
+                             "behaviour, default) or moving statistics (Keras 3's frozen layers); see README")
     return parser.parse_args(argv)
 
 
@@ -25,30 +28,18 @@ def main(argv=None):
     from gan_keras.data import load_fashion_mnist, scale_images
 
     (x_train, _), _ = load_fashion_mnist(args.data_dir)
-    if args.batch_size > len(x_train):
-        raise cli.UserError(f"--batch-size {args.batch_size} is larger than the {len(x_train)} training images", 2)
+    common.check_batch_size(args.batch_size, len(x_train))
     cli.quiet_tensorflow()
-    from gan_keras.experiment import RunConfig, run_training
     from gan_keras.models.dcgan import build_dcgan
-    from gan_keras.sources import ArraySource
 
-    config = RunConfig(
-        output_dir=args.output_dir,
-        batch_size=args.batch_size,
-        epochs=args.epochs or args.default_epochs,
-        steps=args.steps,
-        save_interval=args.save_interval,
-        checkpoint_interval=args.checkpoint_interval,
-        seed=args.seed,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
+    return common.train_from_flags(
+        args,
         model="dcgan",
-        model_settings=(("latent_dim", args.latent_dim),),
+        model_settings=(("latent_dim", args.latent_dim), ("discriminator_norm", args.discriminator_norm)),
+        build_gan=lambda: build_dcgan(args.latent_dim, jit_compile=common.jit_compile(args.xla),
+                                      discriminator_norm=args.discriminator_norm),
+        images=scale_images(x_train),
     )
-    source = ArraySource(scale_images(x_train), batch_size=config.batch_size, seed=config.seed)
-    run = run_training(config, lambda: build_dcgan(args.latent_dim, jit_compile={"auto": "auto", "on": True, "off": False}[args.xla]), source)
-    return cli.EXIT_INTERRUPTED if run.interrupted else 0
 
 
 if __name__ == "__main__":

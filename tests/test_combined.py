@@ -121,10 +121,10 @@ def test_generator_step_matches_batch_statistics_without_dropout():
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.moving_mean.assign(np.full(layer.moving_mean.shape, 3.0, "float32"))
     images = generator(noise, training=True)
-    expected = np.asarray(_discriminator_with_batch_statistics(discriminator, images))
-    with_moving_statistics = np.asarray(discriminator(images, training=False))
+    expected = keras.ops.convert_to_numpy(_discriminator_with_batch_statistics(discriminator, images))
+    with_moving_statistics = keras.ops.convert_to_numpy(discriminator(images, training=False))
     assert np.abs(expected - with_moving_statistics).max() > 1e-2
-    np.testing.assert_allclose(np.asarray(combined(noise, training=True)), expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(combined(noise, training=True)), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_one_optimizer_for_both_models_is_refused():
@@ -141,3 +141,22 @@ def test_losses_of_book_step_are_finite(dcgan):
     g = combined.train_on_batch(noise, valid)
     assert np.isfinite([*d_real, *d_fake, *g]).all()
     assert 0 <= d_real[1] <= 1 and 0 <= g[1] <= 1
+
+
+def test_moving_statistics_mode_normalises_with_stored_statistics():
+    keras.utils.set_random_seed(2)
+    generator = build_generator(latent_dim=16)
+    discriminator = build_discriminator()
+    for layer in discriminator.layers:
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+    combined = build_combined(generator, discriminator, jit_compile=False, discriminator_norm="moving")
+    _, noise, valid, _ = batches(3)
+    images = generator(noise, training=True)
+    expected = keras.ops.convert_to_numpy(discriminator(images, training=False))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(combined(noise, training=True)), expected, rtol=1e-4, atol=1e-5)
+    before = moving_statistics(discriminator)
+    combined.train_on_batch(noise, valid)
+    for a, b in zip(before, moving_statistics(discriminator)):
+        np.testing.assert_array_equal(a, b)
+    assert all(layer.trainable for layer in discriminator.layers)

@@ -41,7 +41,7 @@ def test_discriminator_architecture_matches_the_book():
 def test_generator_maps_noise_to_images_in_tanh_range(latent_dim, channels):
     generator = build_generator(latent_dim, channels)
     noise = np.random.default_rng(0).standard_normal((5, latent_dim)).astype("float32") * 10
-    images = np.asarray(generator(noise, training=False))
+    images = keras.ops.convert_to_numpy(generator(noise, training=False))
     assert images.shape == (5, 28, 28, channels)
     assert images.min() >= -1.0 and images.max() <= 1.0
 
@@ -49,7 +49,7 @@ def test_generator_maps_noise_to_images_in_tanh_range(latent_dim, channels):
 def test_discriminator_outputs_probabilities():
     discriminator = build_discriminator((28, 28, 1))
     images = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
-    scores = np.asarray(discriminator(images, training=False))
+    scores = keras.ops.convert_to_numpy(discriminator(images, training=False))
     assert scores.shape == (6, 1)
     assert ((scores >= 0) & (scores <= 1)).all()
 
