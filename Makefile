@@ -6,7 +6,7 @@ FASHION_DIR := /usr/share/datasets/fashion-mnist
 # CPU-sized run of the book's DCGAN: one true epoch at batch 128 (468 steps; ~7.5 min measured here).
 TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-interval 100 --output-dir outputs/fashion_dcgan_cpu --resume
 
-.PHONY: venv data train train-full test smoke clean
+.PHONY: venv data train train-full test test-backends smoke clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,19 @@ train-full: venv data
 
 test: venv
 	$(PY) -m pytest -q
+
+# The frozen-discriminator contract, training steps and exact resume on Keras' JAX and PyTorch
+# backends (CPU builds: torch 2.13.0, jax from PyPI).
+BACKEND_TESTS := tests/test_combined.py tests/test_training.py::test_one_step_updates_both_models_and_logs_the_book_columns tests/test_training.py::test_resume_continues_exactly_like_an_uninterrupted_run
+$(VENV)/.backends: $(VENV)/.installed
+	$(PY) -m pip install --quiet jax torch==2.13.0
+	touch $@
+
+test-backends: $(VENV)/.backends data
+	for backend in jax torch; do \
+		KERAS_BACKEND=$$backend $(PY) -m pytest -q $(BACKEND_TESTS) || exit 1; \
+		KERAS_BACKEND=$$backend $(PY) scripts/train_fashion.py --steps 4 --batch-size 16 --output-dir outputs/smoke_$$backend --overwrite --no-progress || exit 1; \
+	done
 
 # Real-data smoke run (what CI runs after the tests).
 smoke: venv data
