@@ -55,7 +55,7 @@ def finite_float(text):
     return value
 
 
-def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, data=True):
+def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, data=True, evaluation=None):
     """Adds the flags every training script shares.
 
     Args:
@@ -65,6 +65,8 @@ def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, da
         epochs: Default `--epochs` (when `--steps` is not given).
         latent_dim: Default `--latent-dim`, or None for no such flag.
         data: Whether to add `--data-dir`.
+        evaluation: Whether to add `--eval-interval` and `--eval-n` (image
+            GANs); None: the same as `data`.
     """
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=positive_int, default=None,
@@ -84,6 +86,14 @@ def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, da
         parser.add_argument("--data-dir", default=None,
                             help="folder with the dataset's IDX files (default: $GAN_KERAS_DATA, keras' cache, "
                                  "/usr/share/datasets, then keras' downloader)")
+    if data if evaluation is None else evaluation:
+        parser.add_argument("--eval-interval", type=positive_int, default=None,
+                            help="every N steps, score --eval-n samples against the Fashion-MNIST test split (FD, "
+                                 "KID, classifier score, precision/recall/density/coverage) into history.csv and "
+                                 "keep the lowest-FD generator as best_generator.keras (default: no evaluation)")
+        parser.add_argument("--eval-n", type=positive_int, default=None,
+                            help="samples per evaluation (default 2000, or 1000 per class for a run on some "
+                                 "classes); compare FD/KID only at the same --eval-n")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, noise and batch order (default 0)")
     restart = parser.add_mutually_exclusive_group()
     restart.add_argument("--resume", action="store_true",

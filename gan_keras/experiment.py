@@ -13,6 +13,7 @@ import keras
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.errors import UserError
+from gan_keras.report import RunReport
 from gan_keras.devices import describe_device
 from gan_keras.training import LoopConfig, train
 
@@ -65,7 +66,8 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     """Trains a GAN with the standard outputs under `config.output_dir`.
 
     Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
-    `losses.png`, `checkpoint.npz`, `generator.keras`.
+    `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` sidecar),
+    `report.md`.
 
     Args:
         config: `RunConfig`.
@@ -119,6 +121,9 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     if image_grid:
         standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed,
                                          rows=gan.num_classes or 10))
+    evaluation = next((c for c in callbacks if hasattr(c, "evaluator")), None)
+    report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
+    standard.append(RunReport(out, report_settings, evaluation))
     print(f"Training {config.model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
           f"{per_epoch} steps per epoch; outputs in {out}")
     started = time.perf_counter()

@@ -11,6 +11,8 @@ from gan_keras import cli
 from gan_keras.data import DATASET_FOLDERS
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
+EVAL_N = 2000  # default samples per evaluation
+TEST_IMAGES, TEST_IMAGES_PER_CLASS = 10000, 1000  # of Fashion-MNIST
 
 
 class LaterDefault:
@@ -97,7 +99,41 @@ def run_config_from_flags(args, *, model, model_settings=()):
     )
 
 
-def train_from_flags(args, *, model, model_settings, build_gan, images, labels=None, loop=None):
+def evaluation_callbacks(args, dataset="fashion_mnist", classes=None):
+    """The `EvaluationCallback` that `--eval-interval` asks for, as a list (empty without the flag).
+
+    Args:
+        args: Namespace of `cli.add_run_flags`.
+        dataset: The training dataset; only Fashion-MNIST can be evaluated.
+        classes: The classes a run learns, if not all; the reference is then
+            the test images of those classes (1,000 each).
+
+    Raises:
+        UserError: (exit status 2) for --eval-n without --eval-interval, another
+            dataset, or an --eval-n above the test images there are.
+    """
+    interval, n = getattr(args, "eval_interval", None), getattr(args, "eval_n", None)
+    if interval is None:
+        if n is not None:
+            raise cli.UserError("--eval-n needs --eval-interval", cli.EXIT_USAGE)
+        return []
+    if dataset != "fashion_mnist":
+        raise cli.UserError(f"--eval-interval needs --dataset fashion_mnist (the evaluation classifier knows "
+                            f"Fashion-MNIST only), got {dataset}", cli.EXIT_USAGE)
+    limit = TEST_IMAGES if classes is None else TEST_IMAGES_PER_CLASS * len(set(classes))
+    n = min(EVAL_N, limit) if n is None else n
+    if not 10 <= n <= limit:
+        which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
+        raise cli.UserError(f"--eval-n must be in 10..{limit} (the test images{which}), got {n}", cli.EXIT_USAGE)
+    cli.quiet_tensorflow()
+    from gan_keras.evaluation import EvaluationCallback
+
+    return [EvaluationCallback(interval, n=n, output_dir=args.output_dir, classes=classes, seed=args.seed,
+                               data_dir=getattr(args, "data_dir", None))]
+
+
+def train_from_flags(args, *, model, model_settings, build_gan, images, labels=None, loop=None,
+                     dataset="fashion_mnist", eval_classes=None):
     """Trains a GAN on `images` with the settings of the parsed run flags.
 
     Args:
@@ -107,14 +143,16 @@ def train_from_flags(args, *, model, model_settings, build_gan, images, labels=N
             `pixel_range`.
         labels: Optional `(n,)` int class labels (for a conditional GAN).
         loop: Optional extra `LoopConfig` fields, e.g. a schedule.
+        dataset, eval_classes: As `dataset` and `classes` of `evaluation_callbacks`.
 
     Returns:
         The script's exit status: 0, or 130 if training was interrupted.
     """
+    callbacks = evaluation_callbacks(args, dataset, eval_classes)
     config = run_config_from_flags(args, model=model, model_settings=model_settings)
     from gan_keras.experiment import run_training
     from gan_keras.sources import ArraySource
 
     source = ArraySource(images, labels, batch_size=config.batch_size, seed=config.seed)
-    run = run_training(config, build_gan, source, loop=loop)
+    run = run_training(config, build_gan, source, loop=loop, callbacks=callbacks)
     return cli.EXIT_INTERRUPTED if run.interrupted else 0

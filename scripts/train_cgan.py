@@ -42,6 +42,7 @@ def main(argv=None):
         build_gan=lambda: build_cgan(args.latent_dim, jit_compile=common.jit_compile(args.xla)),
         images=scale_images(x_train),
         labels=y_train.astype("int32"),
+        dataset=args.dataset,
     )
 
 

@@ -89,6 +89,8 @@ def main(argv=None):
         build_gan=lambda: build_mlp_gan(args.latent_dim),
         images=images,
         loop=SCHEDULES[args.schedule],
+        dataset=args.dataset,
+        eval_classes=[args.label],
     )
 
 
