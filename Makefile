@@ -6,7 +6,7 @@ FASHION_DIR := /usr/share/datasets/fashion-mnist
 # CPU-sized run of the book's DCGAN: one true epoch at batch 128 (468 steps; ~7.5 min measured here).
 TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-interval 100 --output-dir outputs/fashion_dcgan_cpu --resume
 
-.PHONY: venv data train train-full test test-backends smoke clean
+.PHONY: venv data train train-full test test-backends smoke gaussian-study benchmark clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test-backends: $(VENV)/.backends data
 		KERAS_BACKEND=$$backend $(PY) -m pytest -q $(BACKEND_TESTS) || exit 1; \
 		KERAS_BACKEND=$$backend $(PY) scripts/train_fashion.py --steps 4 --batch-size 16 --output-dir outputs/smoke_$$backend --overwrite --no-progress || exit 1; \
 	done
+
+gaussian-study: venv
+	$(PY) scripts/train_gaussian.py --runs 10 --json outputs/gaussian/study.json --no-progress --overwrite
+
+benchmark: venv
+	$(PY) benchmarks/train_step.py --json outputs/benchmark.json
 
 # Real-data smoke run (what CI runs after the tests).
 smoke: venv data

@@ -78,7 +78,7 @@ def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, da
     if latent_dim is not None:
         parser.add_argument("--latent-dim", type=positive_int, default=latent_dim, help=f"default {latent_dim}")
     parser.add_argument("--save-interval", type=positive_int, default=None,
-                        help="save a sample grid every N steps (default: once per epoch, and at the end)")
+                        help="save a sample grid and redraw losses.png every N steps (default: once per epoch, and at the end)")
     parser.add_argument("--checkpoint-interval", type=positive_int, default=None,
                         help="save a checkpoint every N steps (default: once per epoch; always at the end and on Ctrl-C)")
     parser.add_argument("--output-dir", default=output_dir, help=f"default {output_dir}")

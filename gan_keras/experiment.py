@@ -109,7 +109,7 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     per_epoch = source.batches_per_epoch
     total = config.total_steps(per_epoch)
     if start_step >= total:
-        print(f"The run is already at step {start_step} of {total}: nothing to do")
+        print(f"The run is already at step {start_step} of {total}: nothing to train")
     save_interval = config.save_interval or per_epoch
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, **(loop or {}))
     standard = [
@@ -124,15 +124,16 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     evaluation = next((c for c in callbacks if hasattr(c, "evaluator")), None)
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
     standard.append(RunReport(out, report_settings, evaluation))
-    print(f"Training {config.model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
-          f"{per_epoch} steps per epoch; outputs in {out}")
+    if start_step < total:
+        print(f"Training {config.model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
+              f"{per_epoch} steps per epoch; outputs in {out}")
     started = time.perf_counter()
     run = train(gan, source, loop_config, list(callbacks) + standard, start_step=start_step)
     seconds = time.perf_counter() - started
     done = run.step - start_step
     if done:
-        print(f"{done} steps in {seconds:.1f} s, graph building included "
-              f"({done * config.batch_size / seconds:.1f} real images/s)")
+        real = done * config.batch_size * loop_config.d_steps
+        print(f"{done} steps in {seconds:.1f} s, graph building included ({real / seconds:.1f} real samples/s)")
     if run.interrupted:
         print(f"Interrupted at step {run.step}: checkpoint saved; continue with --resume")
     return run
