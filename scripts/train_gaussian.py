@@ -17,6 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from gan_keras import cli  # noqa: E402
+from gan_keras import scripts_common as common  # noqa: E402
 
 # An "epoch" of the endless Gaussian stream: this many batches.
 STEPS_PER_EPOCH = 500
@@ -52,7 +53,6 @@ def main(argv=None):
         if not os.path.isdir(folder):
             raise cli.UserError(f"--json {args.json}: folder {folder} does not exist", 2)
     cli.quiet_tensorflow()
-    from gan_keras.experiment import RunConfig
     from gan_keras.gaussian_study import StudyConfig, Target, format_table, run_study, write_json
 
     target = Target(args.target_mean, args.target_std)
@@ -65,17 +65,8 @@ def main(argv=None):
         g_steps=args.g_steps,
         trajectory_interval=args.trajectory_interval,
     )
-    config = RunConfig(
-        output_dir=args.output_dir,
-        batch_size=args.batch_size,
-        epochs=args.epochs or args.default_epochs,
-        steps=args.steps,
-        save_interval=args.save_interval,
-        checkpoint_interval=args.checkpoint_interval,
-        seed=args.seed,
-        resume=args.resume,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
+    config = common.run_config_from_flags(
+        args,
         model="gaussian",
         model_settings=(
             ("latent_dim", args.latent_dim),
