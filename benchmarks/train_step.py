@@ -116,6 +116,31 @@ def benchmark(batch_size, steps, warmup, variants):
     return {name: float(np.median(t)) for name, t in times.items()}, flops
 
 
+def call_breakdown(batch_size, steps, warmup):
+    """Median seconds of each call of the default step, and the FLOPs each does per image."""
+    keras.utils.set_random_seed(0)
+    gan = build_dcgan(100)
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1)).astype(np.float32)
+    noise = rng.standard_normal((batch_size, 100), dtype=np.float32)
+    ones, zeros = np.ones((batch_size, 1), np.float32), np.zeros((batch_size, 1), np.float32)
+    g, d = forward_flops(gan.generator), forward_flops(gan.discriminator)
+    calls = {
+        "generator.predict_on_batch (fakes)": (lambda: gan.generator.predict_on_batch(noise), g),
+        "discriminator.train_on_batch (real)": (lambda: gan.discriminator.train_on_batch(real, ones), 3 * d),
+        "discriminator.train_on_batch (fake)": (lambda: gan.discriminator.train_on_batch(real, zeros), 3 * d),
+        "combined.train_on_batch": (lambda: gan.combined.train_on_batch(noise, ones), 3 * g + 2 * d),
+    }
+    times = {name: [] for name in calls}
+    for i in range(warmup + steps):
+        for name, (call, _) in calls.items():
+            start = time.perf_counter()
+            call()
+            if i >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: (float(np.median(times[name])), calls[name][1]) for name in calls}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128])
@@ -123,6 +148,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--json", default=None, help="write the results to this JSON file")
+    parser.add_argument("--breakdown", action="store_true", help="also time each call of the default step")
     args = parser.parse_args()
 
     roofline = matmul_roofline()
@@ -145,6 +171,16 @@ def main():
         if "default" in rows and "book" in rows:
             print(f"batch {batch_size}: default/book = {rows['default']['images_per_s'] / rows['book']['images_per_s']:.2f}x, "
                   f"default/roofline = {rows['default']['roofline_share']:.2f}")
+    if args.breakdown:
+        for batch_size in args.batch_sizes:
+            parts = call_breakdown(batch_size, args.steps, args.warmup)
+            total = sum(seconds for seconds, _ in parts.values())
+            print(f"\nbatch {batch_size}: where the default step's time goes")
+            print("| call | ms | share of step | GFLOP/s |")
+            print("|---|---|---|---|")
+            for name, (seconds, flops) in parts.items():
+                print(f"| {name} | {seconds * 1e3:.1f} | {seconds / total:.2f} | "
+                      f"{batch_size * flops / seconds / 1e9:.1f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"roofline_gflops": round(roofline, 1), "results": results}, f, indent=2)
