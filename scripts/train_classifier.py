@@ -2,6 +2,7 @@
 
     python scripts/train_classifier.py            # rewrites gan_keras/assets/fashion_mnist_classifier.weights.h5
     python scripts/train_classifier.py --out /tmp/classifier.weights.h5 --seed 1
+    python scripts/train_classifier.py --dataset mnist --out mnist_classifier.weights.h5   # where MNIST is present
 """
 
 import os
@@ -22,18 +23,22 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, dropout and batch order (default 0)")
     parser.add_argument("--out", default=None,
                         help="weights file, ending in .weights.h5 (default: the one shipped in gan_keras/assets)")
-    parser.add_argument("--data-dir", default=None, help="folder with Fashion-MNIST's IDX files (default: searched)")
+    parser.add_argument("--dataset", choices=("fashion_mnist", "mnist"), default="fashion_mnist",
+                        help="training data (default fashion_mnist; mnist needs --out)")
+    parser.add_argument("--data-dir", default=None, help="folder with the dataset's IDX files (default: searched)")
     args = parser.parse_args(argv)
     if args.out is not None and not args.out.endswith(".weights.h5"):
         parser.error(f"--out must end in .weights.h5, got {args.out}")
+    if args.dataset != "fashion_mnist" and args.out is None:
+        parser.error("--dataset mnist needs --out (the shipped weights are the Fashion-MNIST classifier's)")
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from gan_keras.data import load_fashion_mnist, scale_images
+    from gan_keras.data import load_dataset, scale_images
 
-    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(args.data_dir)
+    (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir)
     cli.quiet_tensorflow()
     from gan_keras import classifier
 
