@@ -19,7 +19,13 @@ def parse_args(argv=None):
     parser.add_argument("--discriminator-norm", choices=("batch", "moving"), default="batch",
                         help="D's BatchNormalization in the generator step: batch statistics (the book's Keras 2 "
                              "behaviour, default) or moving statistics (Keras 3's frozen layers); see README")
-    return parser.parse_args(argv)
+    parser.add_argument("--no-eval", action="store_true",
+                        help="no evaluation during training (default: FD, KID, ... of 2,000 samples once per epoch, "
+                             "or every --eval-interval steps)")
+    args = parser.parse_args(argv)
+    if args.no_eval and (args.eval_interval is not None or args.eval_n is not None):
+        parser.error("--no-eval excludes --eval-interval and --eval-n")
+    return args
 
 
 def main(argv=None):
@@ -29,6 +35,8 @@ def main(argv=None):
 
     (x_train, _), _ = load_fashion_mnist(args.data_dir)
     common.check_batch_size(args.batch_size, len(x_train))
+    if args.eval_interval is None and not args.no_eval:
+        args.eval_interval = len(x_train) // args.batch_size  # once per epoch
     cli.quiet_tensorflow()
     from gan_keras.models.dcgan import build_dcgan
 

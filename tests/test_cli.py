@@ -34,6 +34,7 @@ def assert_one_line_error(result, code, *words):
     (["--save-interval", "1.5"], ["--save-interval"]),
     (["--steps", "3", "--epochs", "2"], ["not allowed"]),
     (["--resume", "--overwrite"], ["not allowed"]),
+    (["--no-eval", "--eval-interval", "5"], ["--no-eval"]),
     (["--no-such-flag"], ["unrecognized"]),
 ])
 def test_bad_flags_exit_2_with_one_line(args, words):
@@ -63,7 +64,7 @@ def test_missing_and_corrupt_data(tmp_path, tiny_fashion_dir):
 def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
     out = tmp_path / "run"
     result = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--batch-size", 8, "--latent-dim", 8,
-                 "--output-dir", out, "--no-progress")
+                 "--output-dir", out, "--no-progress", "--no-eval")
     assert result.returncode == 0, result.stderr
     assert "device: CPU" in result.stdout
     for name in ("history.csv", "losses.png", "checkpoint.npz", "generator.keras", "samples/step_0000002.png"):
@@ -71,7 +72,7 @@ def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
     again = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--output-dir", out)
     assert_one_line_error(again, 2, "--resume")
     other = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 3, "--batch-size", 8, "--latent-dim", 16,
-                "--output-dir", out, "--resume")
+                "--output-dir", out, "--resume", "--no-eval")
     assert_one_line_error(other, 1, "latent_dim")
 
     grid = tmp_path / "grid.png"
