@@ -107,14 +107,20 @@ def _discriminator_with_batch_statistics(discriminator, images):
     return x
 
 
-def test_generator_step_matches_batch_statistics_without_dropout():
+def dcgan_without_dropout(discriminator_norm):
+    """A DCGAN whose discriminator is deterministic in training mode (dropout rate 0)."""
     keras.utils.set_random_seed(2)
     generator = build_generator(latent_dim=16)
     discriminator = build_discriminator()
     for layer in discriminator.layers:
         if isinstance(layer, keras.layers.Dropout):
             layer.rate = 0.0
-    combined = build_combined(generator, discriminator, jit_compile=False)
+    combined = build_combined(generator, discriminator, jit_compile=False, discriminator_norm=discriminator_norm)
+    return generator, discriminator, combined
+
+
+def test_generator_step_matches_batch_statistics_without_dropout():
+    generator, discriminator, combined = dcgan_without_dropout("batch")
     _, noise, _, _ = batches(3)
     # Moving statistics far from the fake batch's, so inference mode would differ.
     for layer in discriminator.layers:
@@ -144,13 +150,7 @@ def test_losses_of_book_step_are_finite(dcgan):
 
 
 def test_moving_statistics_mode_normalises_with_stored_statistics():
-    keras.utils.set_random_seed(2)
-    generator = build_generator(latent_dim=16)
-    discriminator = build_discriminator()
-    for layer in discriminator.layers:
-        if isinstance(layer, keras.layers.Dropout):
-            layer.rate = 0.0
-    combined = build_combined(generator, discriminator, jit_compile=False, discriminator_norm="moving")
+    generator, discriminator, combined = dcgan_without_dropout("moving")
     _, noise, valid, _ = batches(3)
     images = generator(noise, training=True)
     expected = keras.ops.convert_to_numpy(discriminator(images, training=False))
