@@ -38,6 +38,7 @@ class RunConfig:
         model: Short name of the model, stored in checkpoints.
         model_settings: Further settings (e.g. latent size) a resumed run
             must share, as a tuple of `(name, value)` pairs.
+        tensorboard: Folder for TensorBoard summaries, or None.
     """
 
     output_dir: str
@@ -52,6 +53,7 @@ class RunConfig:
     progress: bool = True
     model: str = "gan"
     model_settings: tuple = ()
+    tensorboard: str | None = None
 
     def total_steps(self, batches_per_epoch):
         """Steps of the whole run."""
@@ -121,6 +123,10 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     if image_grid:
         standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed,
                                          rows=gan.num_classes or 10))
+    if config.tensorboard:
+        from gan_keras.tensorboard import TensorBoardLogger
+
+        standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
     evaluation = next((c for c in callbacks if hasattr(c, "evaluator")), None)
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
     standard.append(RunReport(out, report_settings, evaluation))

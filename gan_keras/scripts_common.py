@@ -96,6 +96,7 @@ def run_config_from_flags(args, *, model, model_settings=()):
         progress=not args.no_progress,
         model=model,
         model_settings=tuple(model_settings),
+        tensorboard=args.tensorboard,
     )
 
 

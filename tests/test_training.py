@@ -201,3 +201,16 @@ def test_corrupt_checkpoint_is_refused(tmp_path, damage):
     path.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"not a checkpoint" * 10)
     with pytest.raises(checkpoint.CheckpointError, match="corrupt"):
         checkpoint.load_checkpoint(str(path), build_mlp_gan(LATENT, jit_compile=False), {})
+
+
+def test_tensorboard_gets_losses_and_grids(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tiny_run(tmp_path, steps=3, tensorboard=str(tmp_path / "tb"))
+    (events,) = list((tmp_path / "tb").iterdir())
+    accumulator = EventAccumulator(str(events), size_guidance={"tensors": 0})
+    accumulator.Reload()
+    tags = accumulator.Tags()["tensors"]
+    assert {"d_loss_real", "d_loss_fake", "g_loss", "scam_ratio", "samples"} <= set(tags)
+    assert [event.step for event in accumulator.Tensors("g_loss")] == [1, 2, 3]
+    assert [event.step for event in accumulator.Tensors("samples")] == [3]
