@@ -214,3 +214,21 @@ def test_tensorboard_gets_losses_and_grids(tmp_path):
     assert {"d_loss_real", "d_loss_fake", "g_loss", "scam_ratio", "samples"} <= set(tags)
     assert [event.step for event in accumulator.Tensors("g_loss")] == [1, 2, 3]
     assert [event.step for event in accumulator.Tensors("samples")] == [3]
+
+
+def test_resume_is_exact_for_the_dcgan_with_dropout_and_batch_norm(tmp_path):
+    def dcgan_run(output_dir, steps, **overrides):
+        config = RunConfig(output_dir=str(output_dir), batch_size=4, steps=steps, save_interval=10,
+                           checkpoint_interval=10, seed=3, progress=False, model="dcgan",
+                           model_settings=(("latent_dim", LATENT),), **overrides)
+        source = ArraySource(tiny_images(), batch_size=4, seed=3)
+        run_training(config, lambda: build_dcgan(LATENT, jit_compile=False), source)
+
+    dcgan_run(tmp_path / "full", 4)
+    dcgan_run(tmp_path / "parts", 2)
+    dcgan_run(tmp_path / "parts", 4, resume=True)
+    assert history(tmp_path / "parts") == history(tmp_path / "full")
+    full = keras.models.load_model(str(tmp_path / "full" / "generator.keras"), compile=False)
+    parts = keras.models.load_model(str(tmp_path / "parts" / "generator.keras"), compile=False)
+    for a, b in zip(full.weights, parts.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
