@@ -48,6 +48,9 @@ def save_checkpoint(path, gan, step, settings):
         "architecture": _architecture(groups),
     }
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    rng_state = _global_rng_state()
+    if rng_state is not None:
+        arrays["global_rng_state"] = rng_state
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".npz.tmp", dir=directory)
     try:
@@ -108,9 +111,32 @@ def load_checkpoint(path, gan, settings):
             for group, variables in groups.items():
                 for i, variable in enumerate(variables):
                     variable.assign(data[f"{group}/{i:04d}"])
+            if "global_rng_state" in data.files:
+                _set_global_rng_state(data["global_rng_state"])
         except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
             raise CheckpointError(f"checkpoint {path} is corrupt ({error})") from None
     return header["step"]
+
+
+def _global_rng_state():
+    """The backend's global random state, where layers draw from it.
+
+    Keras' PyTorch backend runs a Dropout layer built without a seed on
+    torch's global generator; TensorFlow and JAX draw from the layers' seed
+    variables, which are saved with the models.
+    """
+    if keras.config.backend() == "torch":
+        import torch
+
+        return torch.get_rng_state().numpy()
+    return None
+
+
+def _set_global_rng_state(state):
+    if keras.config.backend() == "torch":
+        import torch
+
+        torch.set_rng_state(torch.from_numpy(np.asarray(state, dtype=np.uint8)))
 
 
 def _variable_groups(gan):
