@@ -100,6 +100,9 @@ def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, da
                          help="continue the run in --output-dir from its checkpoint up to --epochs/--steps")
     restart.add_argument("--overwrite", action="store_true",
                          help="start afresh even if --output-dir holds a run")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="one thread per op and deterministic kernels: two runs with the same --seed write "
+                             "identical histories (without it, CPU runs drift apart by ~1e-5 after a few steps)")
     parser.add_argument("--tensorboard", metavar="DIR", default=None,
                         help="also write losses, metrics and sample grids as TensorBoard summaries to DIR")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -28,3 +28,26 @@ def describe_device():
     except Exception as error:  # a broken driver must not stop a CPU run
         return f"CPU (accelerator query failed: {error})"
     return "CPU"
+
+
+def make_deterministic():
+    """Makes two runs with the same seed compute bit-identical results on a CPU.
+
+    TensorFlow's multi-threaded CPU kernels (oneDNN and Eigen) sum in an order
+    that depends on thread scheduling, so two processes drift apart by ~1e-5
+    after a few steps. One thread per op and TensorFlow's deterministic ops
+    remove that; on a 2-core machine it cost little. Call it before the
+    first operation runs.
+    """
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)

@@ -14,7 +14,7 @@ from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.errors import UserError
 from gan_keras.report import RunReport
-from gan_keras.devices import describe_device
+from gan_keras.devices import describe_device, make_deterministic
 from gan_keras.training import LoopConfig, train
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -39,6 +39,8 @@ class RunConfig:
         model_settings: Further settings (e.g. latent size) a resumed run
             must share, as a tuple of `(name, value)` pairs.
         tensorboard: Folder for TensorBoard summaries, or None.
+        deterministic: One thread per op and deterministic kernels, so that
+            two runs with the same seed write identical histories.
     """
 
     output_dir: str
@@ -54,6 +56,7 @@ class RunConfig:
     model: str = "gan"
     model_settings: tuple = ()
     tensorboard: str | None = None
+    deterministic: bool = False
 
     def total_steps(self, batches_per_epoch):
         """Steps of the whole run."""
@@ -98,6 +101,8 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
             f"--overwrite to start afresh, or choose another --output-dir",
             exit_code=2,
         )
+    if config.deterministic:
+        make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     keras.utils.set_random_seed(config.seed)
     gan = build_gan()

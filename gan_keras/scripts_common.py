@@ -97,6 +97,7 @@ def run_config_from_flags(args, *, model, model_settings=()):
         model=model,
         model_settings=tuple(model_settings),
         tensorboard=args.tensorboard,
+        deterministic=args.deterministic,
     )
 
 

@@ -84,3 +84,14 @@ def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
     assert_one_line_error(run(SAMPLE, "--generator", tmp_path / "broken.keras", "--out", grid), 1, "broken.keras")
     assert_one_line_error(run(SAMPLE, "--generator", out / "generator.keras", "--out", grid, "--label", 3), 1,
                           "conditional")
+
+
+def test_deterministic_runs_in_two_processes_write_the_same_history(tiny_fashion_dir, tmp_path):
+    histories = []
+    for name in ("a", "b"):
+        result = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 3, "--batch-size", 8, "--latent-dim", 8,
+                     "--output-dir", tmp_path / name, "--no-progress", "--no-eval", "--deterministic", "--seed", 4)
+        assert result.returncode == 0, result.stderr
+        histories.append((tmp_path / name / "history.csv").read_text())
+    assert histories[0] == histories[1]
+    assert len(histories[0].splitlines()) == 4
