@@ -124,6 +124,29 @@ def check_output_dir(path):
         raise UserError(f"--output-dir {path} is not writable")
 
 
+def require_file(path, what):
+    """Checks that an input file exists (None passes).
+
+    Raises:
+        UserError: "no {what} file at {path}" (exit status 1).
+    """
+    if path is not None and not os.path.isfile(path):
+        raise UserError(f"no {what} file at {path}")
+
+
+def require_parent_dir(path, flag, exit_code=EXIT_DATA_OR_IO):
+    """Checks that the folder an output file goes to exists (None passes).
+
+    Raises:
+        UserError: "folder of {flag} does not exist: ..." with `exit_code`.
+    """
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"folder of {flag} does not exist: {folder}", exit_code)
+
+
 def quiet_tensorflow():
     """Imports Keras with TensorFlow's C++ start-up chatter kept off the terminal.
 

@@ -72,12 +72,9 @@ def class_list(text):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.generator is not None and not os.path.isfile(args.generator):
-        raise cli.UserError(f"no generator file at {args.generator}")
-    if args.json is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        raise cli.UserError(f"folder of --json does not exist: {os.path.dirname(os.path.abspath(args.json))}")
-    if args.inception_weights is not None and not os.path.isfile(args.inception_weights):
-        raise cli.UserError(f"no InceptionV3 weights file at {args.inception_weights}")
+    cli.require_file(args.generator, "generator")
+    cli.require_parent_dir(args.json, "--json")
+    cli.require_file(args.inception_weights, "InceptionV3 weights")
     from gan_keras.data import load_fashion_mnist
 
     load_fashion_mnist(args.data_dir)  # a missing dataset fails here, before TensorFlow loads

@@ -25,11 +25,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not os.path.isfile(args.generator):
-        raise cli.UserError(f"no generator file at {args.generator}")
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(out_dir):
-        raise cli.UserError(f"folder of --out does not exist: {out_dir}")
+    cli.require_file(args.generator, "generator")
+    cli.require_parent_dir(args.out, "--out")
     cli.quiet_tensorflow()
     import numpy as np
 

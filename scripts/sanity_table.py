@@ -108,10 +108,8 @@ def sanity_rows(evaluator, x_train, y_train, n, seed):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.inception_weights is not None and not os.path.isfile(args.inception_weights):
-        raise cli.UserError(f"no InceptionV3 weights file at {args.inception_weights}")
-    if args.out is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise cli.UserError(f"folder of --out does not exist: {os.path.dirname(os.path.abspath(args.out))}")
+    cli.require_file(args.inception_weights, "InceptionV3 weights")
+    cli.require_parent_dir(args.out, "--out")
     from gan_keras.data import load_fashion_mnist, scale_images
 
     (x_train, y_train), _ = load_fashion_mnist(args.data_dir)

@@ -43,9 +43,7 @@ def main(argv=None):
     from gan_keras import classifier
 
     out = args.out or classifier.WEIGHTS_PATH
-    out_dir = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(out_dir):
-        raise cli.UserError(f"folder of --out does not exist: {out_dir}")
+    cli.require_parent_dir(out, "--out")
     x_train, x_test = scale_images(x_train), scale_images(x_test)
     started = time.perf_counter()
     model = classifier.train_classifier(x_train, y_train, seed=args.seed, epochs=args.epochs,

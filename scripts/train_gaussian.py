@@ -48,10 +48,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     cli.check_output_dir(args.output_dir)
-    if args.json is not None:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(folder):
-            raise cli.UserError(f"--json {args.json}: folder {folder} does not exist", 2)
+    cli.require_parent_dir(args.json, "--json", cli.EXIT_USAGE)
     cli.quiet_tensorflow()
     from gan_keras.gaussian_study import StudyConfig, Target, format_table, run_study, write_json
 
