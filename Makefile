@@ -8,10 +8,13 @@ TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-inter
 
 .PHONY: venv data train train-full test test-backends smoke gaussian-study benchmark clean
 
-$(VENV)/.installed: requirements.txt
+# The pinned requirements, then the package itself in editable mode (so `import gan_keras`
+# and the `gan-keras` command work from any folder with this environment).
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -53,7 +56,7 @@ gaussian-study: venv
 	$(PY) scripts/train_gaussian.py --runs 10 --json outputs/gaussian/study.json --no-progress --overwrite
 
 benchmark: venv
-	$(PY) benchmarks/train_step.py --json outputs/benchmark.json
+	$(VENV)/bin/gan-keras benchmark --json outputs/benchmark.json
 
 # Real-data smoke run (what CI runs after the tests).
 smoke: venv data

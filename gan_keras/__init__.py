@@ -1,7 +1,11 @@
 """GANs of Deep Learning for Vision Systems, chapter 8, on Keras 3.
 
-The public names are imported lazily, so that `gan_keras.cli` can check a
-script's flags before Keras (and TensorFlow) is loaded.
+The public names are imported lazily, so that a command can check its flags
+before Keras (and TensorFlow) is loaded. In a notebook:
+
+    import gan_keras
+    gan_keras.train_recipe(gan_keras.RECIPES["dcgan"], gan_keras.DCGANConfig(),
+                           gan_keras.RunConfig(output_dir="outputs/nb", steps=100))
 """
 
 import importlib
@@ -15,6 +19,16 @@ _EXPORTS = {
     "GAN": "gan_keras.gan",
     "train": "gan_keras.training",
     "LoopConfig": "gan_keras.training",
+    "RunConfig": "gan_keras.config",
+    "RECIPES": "gan_keras.recipes",
+    "DCGANConfig": "gan_keras.recipes",
+    "CGANConfig": "gan_keras.recipes",
+    "MLPConfig": "gan_keras.recipes",
+    "GaussianConfig": "gan_keras.recipes",
+    "run_training": "gan_keras.experiment",
+    "train_recipe": "gan_keras.experiment",
+    "load_generator": "gan_keras.artifact",
+    "save_generator": "gan_keras.artifact",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,13 +4,12 @@ Each callback owns one file (or folder) under the run's output directory.
 """
 
 import csv
-import json
 import math
 import os
 
 import numpy as np
 
-from gan_keras import checkpoint, plotting
+from gan_keras import checkpoint, fileio, plotting
 from gan_keras.training import HISTORY_FIELDS, Callback
 
 
@@ -94,12 +93,10 @@ class History(Callback):
     def on_train_begin(self, run):
         rows = read_history(self.csv_path) if run.step > 0 and os.path.exists(self.csv_path) else []
         rows = [row for row in rows if int(row["step"]) <= run.step]
-        tmp = self.csv_path + ".tmp"
-        with open(tmp, "w", newline="") as f:
+        with fileio.atomic_write(self.csv_path, newline="") as f:
             writer = csv.DictWriter(f, fieldnames=self.fields, extrasaction="ignore", restval="nan")
             writer.writeheader()
             writer.writerows(rows)
-        os.replace(tmp, self.csv_path)
         self._file = open(self.csv_path, "a", newline="")
         self._writer = csv.DictWriter(self._file, fieldnames=self.fields, extrasaction="ignore", restval="nan")
 
@@ -153,45 +150,15 @@ class Checkpointer(Callback):
 
 
 class ModelSaver(Callback):
-    """Saves the generator as a `.keras` file at the end of the run (and on Ctrl-C)."""
+    """Saves the generator (with its info, see `gan_keras.artifact`) at the end of the run and on Ctrl-C."""
 
     def __init__(self, path):
         self.path = path
 
     def on_train_end(self, run):
-        save_generator(run.gan, self.path)
+        run.gan.save_generator(self.path)
 
     on_interrupt = on_train_end
-
-
-def save_generator(gan, path):
-    """Saves `gan.generator` to `path` (`.keras`) with a `.json` sidecar.
-
-    The sidecar records what a sampler needs beyond the model: the noise
-    distribution, the number of classes and the pixel range.
-    """
-    save_model(gan.generator, path)
-    info = {"noise": gan.noise, "num_classes": gan.num_classes, "pixel_range": list(gan.pixel_range)}
-    sidecar = generator_info_path(path)
-    with open(sidecar + ".tmp", "w") as f:
-        json.dump(info, f)
-    os.replace(sidecar + ".tmp", sidecar)
-
-
-def generator_info_path(path):
-    """The sidecar of a saved generator: `generator.keras` -> `generator.json`."""
-    return path[: -len(".keras")] + ".json"
-
-
-def save_model(model, path):
-    """Saves `model` to the `.keras` file `path` through a temporary file."""
-    tmp = path[: -len(".keras")] + ".tmp.keras"
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def read_history(path):

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from gan_keras import fileio
 from gan_keras.errors import UserError
 
 NUM_CLASSES = 10
@@ -103,7 +104,8 @@ def save_classifier(model, path=WEIGHTS_PATH):
     # A compiled model's weights file also holds the optimizer's moments (3x the size): save a bare copy.
     bare = build_classifier()
     bare.set_weights(model.get_weights())
-    bare.save_weights(path)
+    with fileio.atomic_path(path) as tmp:
+        bare.save_weights(tmp)
 
 
 def load_classifier(path=None):
@@ -121,14 +123,14 @@ def load_classifier(path=None):
     """
     path = WEIGHTS_PATH if path is None else os.fspath(path)
     if not os.path.isfile(path):
-        raise UserError(f"no classifier weights at {path}: reinstall gan_keras or run scripts/train_classifier.py")
+        raise UserError(f"no classifier weights at {path}: reinstall gan_keras or run gan-keras train-classifier")
     model = build_classifier()
     try:
         model.load_weights(path)
     except Exception as error:  # h5py and keras raise many types for a bad file
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise UserError(f"cannot load classifier weights from {path}: {first_line}; "
-                        f"rerun scripts/train_classifier.py") from None
+                        f"rerun gan-keras train-classifier") from None
     return model
 
 

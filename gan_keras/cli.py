@@ -1,15 +1,17 @@
-"""Command-line plumbing shared by the scripts: flags, errors, exit codes.
+"""Command-line plumbing: flags made from configs, one-line errors, exit codes.
 
-Scripts parse and check every flag before importing Keras, so a typo fails
+Commands parse and check every flag before importing Keras, so a typo fails
 in a fraction of a second with one line on stderr and exit status 2.
 Expected failures later on (data, checkpoints, files) end with one line and
 exit status 1; Ctrl-C ends with status 130 after saving.
 """
 
 import argparse
+import dataclasses
 import os
 import sys
 
+from gan_keras.config import ConfigError, flag_name
 from gan_keras.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
 
 EXIT_INTERRUPTED = 130
@@ -33,79 +35,87 @@ def positive_int(text):
     return value
 
 
-def positive_float(text):
-    """argparse type: a finite float > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
+def add_config_flags(parser, config_class, *, defaults=None, only=None, exclude=(), help_defaults=None):
+    """Adds one flag per field of a config dataclass (see `gan_keras.config.setting`).
 
-
-def finite_float(text):
-    """argparse type: any finite float."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
-
-
-def add_run_flags(parser, *, output_dir, batch_size, epochs, latent_dim=None, data=True, evaluation=None):
-    """Adds the flags every training script shares.
+    A field `latent_dim` becomes `--latent-dim`; a bool field defaulting to
+    False becomes a switch `--name`, one defaulting to True a switch
+    `--no-name`. Values are only converted here (int, float, str); ranges
+    are checked when the config is built, so they hold for every caller.
 
     Args:
-        parser: An `ArgumentParser`.
-        output_dir: Default `--output-dir`.
-        batch_size: Default `--batch-size`.
-        epochs: Default `--epochs` (when `--steps` is not given).
-        latent_dim: Default `--latent-dim`, or None for no such flag.
-        data: Whether to add `--data-dir`.
-        evaluation: Whether to add `--eval-interval` and `--eval-n` (image
-            GANs); None: the same as `data`.
+        parser: An `ArgumentParser` (or argument group).
+        config_class: A dataclass with `setting` fields.
+        defaults: Defaults replacing the class's, by field name.
+        only: Field names to add (default: every field with a flag).
+        exclude: Field names to leave out.
+        help_defaults: Descriptions of defaults computed later, by field name
+            (the parsed value is then None).
     """
-    length = parser.add_mutually_exclusive_group()
-    length.add_argument("--epochs", type=positive_int, default=None,
-                        help=f"total epochs: shuffled passes over the training set (default {epochs})")
-    length.add_argument("--steps", type=positive_int, default=None,
-                        help="total training steps instead of epochs (each step: D on a real and a fake batch, then G)")
-    parser.set_defaults(default_epochs=epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"default {batch_size}")
-    if latent_dim is not None:
-        parser.add_argument("--latent-dim", type=positive_int, default=latent_dim, help=f"default {latent_dim}")
-    parser.add_argument("--save-interval", type=positive_int, default=None,
-                        help="save a sample grid and redraw losses.png every N steps (default: once per epoch, and at the end)")
-    parser.add_argument("--checkpoint-interval", type=positive_int, default=None,
-                        help="save a checkpoint every N steps (default: once per epoch; always at the end and on Ctrl-C)")
-    parser.add_argument("--output-dir", default=output_dir, help=f"default {output_dir}")
-    if data:
-        parser.add_argument("--data-dir", default=None,
-                            help="folder with the dataset's IDX files (default: $GAN_KERAS_DATA, keras' cache, "
-                                 "/usr/share/datasets, then keras' downloader)")
-    if data if evaluation is None else evaluation:
-        parser.add_argument("--eval-interval", type=positive_int, default=None,
-                            help="every N steps, score --eval-n samples against the Fashion-MNIST test split (FD, "
-                                 "KID, classifier score, precision/recall/density/coverage) into history.csv and "
-                                 "keep the lowest-FD generator as best_generator.keras (default: no evaluation)")
-        parser.add_argument("--eval-n", type=positive_int, default=None,
-                            help="samples per evaluation (default 2000, or 1000 per class for a run on some "
-                                 "classes); compare FD/KID only at the same --eval-n")
-    parser.add_argument("--seed", type=int, default=0, help="seed of weights, noise and batch order (default 0)")
-    restart = parser.add_mutually_exclusive_group()
-    restart.add_argument("--resume", action="store_true",
-                         help="continue the run in --output-dir from its checkpoint up to --epochs/--steps")
-    restart.add_argument("--overwrite", action="store_true",
-                         help="start afresh even if --output-dir holds a run")
-    parser.add_argument("--deterministic", action="store_true",
-                        help="one thread per op and deterministic kernels: two runs with the same --seed write "
-                             "identical histories (without it, CPU runs drift apart by ~1e-5 after a few steps)")
-    parser.add_argument("--tensorboard", metavar="DIR", default=None,
-                        help="also write losses, metrics and sample grids as TensorBoard summaries to DIR")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    defaults = dict(defaults or {})
+    help_defaults = dict(help_defaults or {})
+    exclusive = {}
+    for pair in getattr(config_class, "EXCLUSIVE", ()):
+        fields = [f for f in pair if _wanted(config_class, f, only, exclude)]
+        if len(fields) == len(pair):
+            group = parser.add_mutually_exclusive_group()
+            exclusive.update({f: group for f in fields})
+    for field in dataclasses.fields(config_class):
+        if not _wanted(config_class, field.name, only, exclude):
+            continue
+        meta = field.metadata
+        target = exclusive.get(field.name, parser)
+        default = defaults.get(field.name, field.default)
+        if field.name in help_defaults:
+            default_text, default = help_defaults[field.name], None
+        else:
+            default_text = default
+        if isinstance(field.default, bool):
+            if default:
+                target.add_argument("--no-" + field.name.replace("_", "-"), dest=field.name, action="store_false",
+                                    default=True, help=f"do not {meta['help']}" if meta['help'][0].islower()
+                                    else meta['help'])
+            else:
+                target.add_argument(flag_name(field.name), dest=field.name, action="store_true", default=False,
+                                    help=meta["help"])
+            continue
+        kind = meta.get("kind") or type(field.default)
+        text = meta["help"] + ("" if default_text is None else f" (default {default_text})")
+        target.add_argument(flag_name(field.name), dest=field.name, type=_converter(kind), default=default,
+                            choices=meta.get("choices"), metavar=meta.get("metavar"), help=text)
+
+
+def config_from_args(config_class, args, **values):
+    """Builds a config from parsed flags; `values` fill or replace fields.
+
+    Fields without a flag and not in `values` keep their class default.
+
+    Raises:
+        ConfigError: (exit status 2) if a value is out of range.
+    """
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    given = {name: getattr(args, name) for name in fields if hasattr(args, name)}
+    given.update(values)
+    return config_class(**given)
+
+
+def _wanted(config_class, name, only, exclude):
+    field = config_class.__dataclass_fields__[name]
+    if name in exclude or (only is not None and name not in only):
+        return False
+    return only is not None or field.metadata.get("flag", True)
+
+
+def _converter(kind):
+    def convert(text):
+        try:
+            return kind(text)
+        except ValueError:
+            noun = {int: "an integer", float: "a number"}.get(kind, "a value")
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+
+    convert.__name__ = kind.__name__
+    return convert
 
 
 def check_output_dir(path):
@@ -176,29 +186,33 @@ def quiet_tensorflow():
             os.close(saved)
 
 
-def main_guard(main):
+def run_guarded(main, prog=None):
     """Runs `main()` and turns expected failures into one line and an exit status.
 
     Args:
         main: Callable returning an exit status (or None for 0).
+        prog: Program name of the error lines (default: the script's name).
 
     Returns:
-        Never; exits the process.
+        The exit status: main's, 1 or 2 for expected failures, 130 for Ctrl-C.
     """
+    prog = prog or os.path.basename(sys.argv[0])
     try:
-        status = main()
+        return main() or 0
+    except ConfigError as error:
+        return _fail(prog, error, error.exit_code)
     except UserError as error:  # also DataError and CheckpointError
-        _fail(error, error.exit_code)
+        return _fail(prog, error, error.exit_code)
+    except MemoryError:
+        return _fail(prog, "out of memory: use smaller sizes (--batch-size, --latent-dim, --n)", EXIT_DATA_OR_IO)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
-        _fail(f"{error.strerror or error}{where}", EXIT_DATA_OR_IO)
+        return _fail(prog, f"{error.strerror or error}{where}", EXIT_DATA_OR_IO)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(status or 0)
+        return EXIT_INTERRUPTED
 
 
-def _fail(message, code):
-    prog = os.path.basename(sys.argv[0])
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    sys.exit(code)
+def _fail(prog, message, code):
+    print(f"{prog}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return code

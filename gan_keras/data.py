@@ -26,6 +26,10 @@ IDX_FILES = {  # array name -> IDX file name, without the optional ".gz"
     "y_test": "t10k-labels-idx1-ubyte",
 }
 DATASET_FOLDERS = {"fashion_mnist": "fashion-mnist", "mnist": "mnist"}
+# Sizes of the standard splits (both datasets), and of each of their 10 classes in Fashion-MNIST.
+SPLIT_SIZES = {"train": 60000, "test": 10000}
+CLASS_SIZES = {"train": 6000, "test": 1000}
+NUM_CLASSES = 10
 KERAS_CACHE_DIR = os.path.join(os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras"), "datasets")
 DEBIAN_ROOT = "/usr/share/datasets"
 _IDX_UINT8 = 0x08

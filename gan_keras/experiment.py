@@ -1,7 +1,8 @@
-"""One training run from a frozen config: output folder, resume, callbacks.
+"""One training run from frozen configs: output folder, resume, standard callbacks.
 
-Every training script parses its flags into a `RunConfig`, builds its GAN and
-its data source, and calls `run_training`.
+`train_recipe` trains any GAN of `gan_keras.recipes` from its model config
+and a `RunConfig` (what `gan-keras train ...` calls); `run_training` is the
+step below it, for a GAN built by hand and any data source.
 """
 
 import dataclasses
@@ -12,78 +13,57 @@ import keras
 
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
-from gan_keras.errors import UserError
-from gan_keras.report import RunReport
+from gan_keras.config import RunConfig
 from gan_keras.devices import describe_device, make_deterministic
+from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.report import RunReport
 from gan_keras.training import LoopConfig, train
 
 CHECKPOINT_FILE = "checkpoint.npz"
+EVAL_N = 2000  # default samples per evaluation
 
 
-@dataclasses.dataclass(frozen=True)
-class RunConfig:
-    """Settings shared by every training script.
+def checkpoint_settings(config, model="gan", model_config=None):
+    """The settings a checkpoint records and a resumed run must match, field by field.
 
-    Attributes:
-        output_dir: Folder of all outputs of the run.
-        batch_size: Samples per batch.
-        epochs: Total epochs (used when `steps` is None).
-        steps: Total steps, overriding `epochs`.
-        save_interval: Steps between sample grids; None = once per epoch.
-        checkpoint_interval: Steps between checkpoints; None = once per epoch.
-        seed: Seed of weights, noise and batch order.
-        resume: Continue from the checkpoint in `output_dir`, if any.
-        overwrite: Start afresh even if `output_dir` holds a run.
-        progress: Show a progress bar.
-        model: Short name of the model, stored in checkpoints.
-        model_settings: Further settings (e.g. latent size) a resumed run
-            must share, as a tuple of `(name, value)` pairs.
-        tensorboard: Folder for TensorBoard summaries, or None.
-        deterministic: One thread per op and deterministic kernels, so that
-            two runs with the same seed write identical histories.
+    Args:
+        config: The `RunConfig` (its `RESUME_FIELDS`: seed, batch size).
+        model: Short name of the GAN.
+        model_config: Its model config (every field), or None.
+
+    Returns:
+        A flat JSON-ready dict, e.g. `{"model": "dcgan", "seed": 0,
+        "batch_size": 32, "latent_dim": 100, "discriminator_norm": "batch"}`.
     """
-
-    output_dir: str
-    batch_size: int
-    epochs: int = 1
-    steps: int | None = None
-    save_interval: int | None = None
-    checkpoint_interval: int | None = None
-    seed: int = 0
-    resume: bool = False
-    overwrite: bool = False
-    progress: bool = True
-    model: str = "gan"
-    model_settings: tuple = ()
-    tensorboard: str | None = None
-    deterministic: bool = False
-
-    def total_steps(self, batches_per_epoch):
-        """Steps of the whole run."""
-        return self.steps if self.steps is not None else self.epochs * batches_per_epoch
-
-    def checkpoint_settings(self):
-        """The settings a checkpoint records and a resumed run must match."""
-        return {"model": self.model, "seed": self.seed, "batch_size": self.batch_size, **dict(self.model_settings)}
+    settings = {"model": model, **{name: getattr(config, name) for name in RunConfig.RESUME_FIELDS}}
+    if model_config is not None:
+        settings.update(model_config.to_json())
+    return settings
 
 
-def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=True):
+def run_training(config, build_gan, source, *, model="gan", model_config=None, loop=None, callbacks=(),
+                 image_grid=True, evaluation=None):
     """Trains a GAN with the standard outputs under `config.output_dir`.
 
     Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
-    `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` sidecar),
-    `report.md`.
+    `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` info),
+    `report.md`, and with `evaluation` the metrics in the history and
+    `best_generator.keras`.
 
     Args:
         config: `RunConfig`.
         build_gan: Callable returning a fresh, compiled `GAN` (called after
             the global seed is set, so the initial weights follow the seed).
         source: The real-data source (see `gan_keras.sources`).
+        model: Short name of the GAN, stored in checkpoints and generator infos.
+        model_config: The GAN's model config, stored in checkpoints (a
+            resumed run must match it field by field).
         loop: Optional `LoopConfig` fields as a dict (e.g. `d_steps`); the
             total steps, seed and progress come from `config`.
         callbacks: Extra callbacks, run before the standard ones (so they
-            can add columns to the step's logs, e.g. evaluation metrics).
+            can add columns to the step's logs).
         image_grid: Whether to save sample grids.
+        evaluation: An `EvaluationCallback` to run (see `evaluation_callback`), or None.
 
     Returns:
         The finished `TrainingRun`.
@@ -99,14 +79,14 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
         raise UserError(
             f"{out} already holds a run ({CHECKPOINT_FILE}); pass --resume to continue it, "
             f"--overwrite to start afresh, or choose another --output-dir",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if config.deterministic:
         make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     keras.utils.set_random_seed(config.seed)
-    gan = build_gan()
-    settings = config.checkpoint_settings()
+    gan = dataclasses.replace(build_gan(), name=model)
+    settings = checkpoint_settings(config, model, model_config)
     start_step = 0
     if config.resume and os.path.exists(checkpoint_path):
         start_step = checkpoint.load_checkpoint(checkpoint_path, gan, settings)
@@ -119,9 +99,10 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
         print(f"The run is already at step {start_step} of {total}: nothing to train")
     save_interval = config.save_interval or per_epoch
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, **(loop or {}))
+    extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
     standard = [
         cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
-                   extra_fields=[f for c in callbacks for f in getattr(c, "fields", ())]),
+                   extra_fields=[f for c in extra for f in c.fields]),
         cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings),
         cb.ModelSaver(os.path.join(out, "generator.keras")),
     ]
@@ -132,14 +113,13 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
         from gan_keras.tensorboard import TensorBoardLogger
 
         standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
-    evaluation = next((c for c in callbacks if hasattr(c, "evaluator")), None)
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
     standard.append(RunReport(out, report_settings, evaluation))
     if start_step < total:
-        print(f"Training {config.model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
+        print(f"Training {model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
               f"{per_epoch} steps per epoch; outputs in {out}")
     started = time.perf_counter()
-    run = train(gan, source, loop_config, list(callbacks) + standard, start_step=start_step)
+    run = train(gan, source, loop_config, extra + standard, start_step=start_step)
     seconds = time.perf_counter() - started
     done = run.step - start_step
     if done:
@@ -148,3 +128,82 @@ def run_training(config, build_gan, source, loop=None, callbacks=(), image_grid=
     if run.interrupted:
         print(f"Interrupted at step {run.step}: checkpoint saved; continue with --resume")
     return run
+
+
+def evaluation_limit(classes=None):
+    """The most samples an evaluation can use: the Fashion-MNIST test images (of `classes`)."""
+    from gan_keras.data import CLASS_SIZES, SPLIT_SIZES
+
+    return SPLIT_SIZES["test"] if classes is None else CLASS_SIZES["test"] * len(set(classes))
+
+
+def check_evaluation(config, dataset="fashion_mnist", classes=None):
+    """Checks that the evaluation a `RunConfig` asks for is possible (before anything loads).
+
+    Raises:
+        UserError: (exit status 2) for another dataset than Fashion-MNIST, or
+            an `eval_n` above the test images there are.
+    """
+    if not config.evaluate:
+        return
+    if dataset != "fashion_mnist":
+        raise UserError(f"evaluation needs --dataset fashion_mnist (the evaluation classifier knows "
+                        f"Fashion-MNIST only), got {dataset}; pass --no-eval or leave out --eval-interval",
+                        EXIT_USAGE)
+    limit = evaluation_limit(classes)
+    n = min(EVAL_N, limit) if config.eval_n is None else config.eval_n
+    if not 10 <= n <= limit:
+        which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
+        raise UserError(f"--eval-n must be in 10..{limit} (the test images{which}), got {n}", EXIT_USAGE)
+
+
+def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", classes=None):
+    """The `EvaluationCallback` a `RunConfig` asks for, or None.
+
+    Args:
+        config: `RunConfig`; evaluates every `eval_interval` steps (default:
+            once per epoch) on `eval_n` samples (default 2,000, at most the
+            test images of `classes`).
+        batches_per_epoch: Steps of one epoch.
+        dataset: The training dataset; only Fashion-MNIST can be evaluated.
+        classes: The classes a run learns, if not all.
+
+    Raises:
+        UserError: as `check_evaluation`.
+    """
+    check_evaluation(config, dataset, classes)
+    if not config.evaluate:
+        return None
+    from gan_keras.evaluation import EvaluationCallback
+
+    n = min(EVAL_N, evaluation_limit(classes)) if config.eval_n is None else config.eval_n
+    return EvaluationCallback(config.eval_interval or batches_per_epoch, n=n, output_dir=config.output_dir,
+                              classes=None if classes is None else list(classes), seed=config.seed,
+                              data_dir=config.data_dir)
+
+
+def train_recipe(recipe, model_config, config, data=None, options=None):
+    """Trains one GAN of `gan_keras.recipes` the standard way.
+
+    Args:
+        recipe: A `Recipe`.
+        model_config: An instance of `recipe.config`.
+        config: `RunConfig`.
+        data: The recipe's `TrainingData` (loaded here when None and the
+            recipe has a loader).
+        options: An instance of `recipe.options` (e.g. the Gaussian study's).
+
+    Returns:
+        The exit status: 0, or 130 if training was interrupted.
+    """
+    if recipe.train is not None:
+        return recipe.train(config, model_config, options or recipe.options())
+    from gan_keras.sources import ArraySource
+
+    if data is None:
+        data = recipe.load(model_config, config.data_dir)
+    source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
+    evaluation = evaluation_callback(config, source.batches_per_epoch, data.dataset, data.eval_classes)
+    run = run_training(config, lambda: recipe.build(model_config, config, None), source, model=recipe.name,
+                       model_config=model_config, loop=recipe.loop(model_config), evaluation=evaluation)
+    return 130 if run.interrupted else 0

@@ -4,6 +4,8 @@ import dataclasses
 
 import numpy as np
 
+from gan_keras import artifact
+
 
 @dataclasses.dataclass(frozen=True)
 class GAN:
@@ -19,6 +21,7 @@ class GAN:
         num_classes: Number of classes of a conditional GAN; None otherwise.
         pixel_range: `(low, high)` of the generator's images: (-1, 1) for
             tanh outputs, (0, 1) for sigmoid outputs.
+        name: Short name of the GAN, saved with its generator.
     """
 
     generator: object
@@ -28,6 +31,7 @@ class GAN:
     noise: str = "normal"
     num_classes: int | None = None
     pixel_range: tuple = (-1.0, 1.0)
+    name: str = "gan"
 
     @property
     def conditional(self):
@@ -35,11 +39,7 @@ class GAN:
 
     def sample_noise(self, rng, n):
         """Draws `(n, latent_dim)` float32 noise from `rng` (a numpy Generator)."""
-        if self.noise == "normal":
-            return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
-        if self.noise == "uniform":
-            return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype(np.float32)
-        raise ValueError(f"unknown noise distribution {self.noise!r}")
+        return artifact.sample_noise(rng, n, self.latent_dim, self.noise)
 
     def sample_labels(self, rng, n):
         """Draws `(n, 1)` int32 class labels, or None for an unconditional GAN."""
@@ -61,9 +61,19 @@ class GAN:
 
     def to_tanh_range(self, images):
         """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
-        from gan_keras.sampling import to_tanh_range
+        return artifact.to_tanh_range(images, self.pixel_range)
 
-        return to_tanh_range(images, self.pixel_range)
+    def generator_info(self):
+        """The `GeneratorInfo` saved beside this GAN's generator."""
+        return artifact.GeneratorInfo(
+            latent_dim=self.latent_dim, noise=self.noise, num_classes=self.num_classes,
+            pixel_range=tuple(self.pixel_range), image_shape=tuple(int(d) for d in self.generator.outputs[0].shape[1:]),
+            model=self.name,
+        )
+
+    def save_generator(self, path):
+        """Saves the generator and its info (see `gan_keras.artifact.save_generator`)."""
+        artifact.save_generator(path, self.generator, self.generator_info())
 
 
 def _as_label_column(labels):

@@ -1,12 +1,12 @@
 """Pictures of a run: image grids and loss curves (PNG, matplotlib Agg)."""
 
-import os
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from gan_keras import fileio  # noqa: E402
 
 
 def tile_images(images, rows, cols, gap=2, scale=2):
@@ -41,7 +41,8 @@ def tile_images(images, rows, cols, gap=2, scale=2):
 def save_image_grid(images, path, rows=10, cols=10):
     """Writes `rows * cols` images in [-1, 1] as one PNG grid at `path`."""
     grid = tile_images(images, rows, cols)
-    _atomic_write(path, lambda tmp: plt.imsave(tmp, grid, cmap="gray", vmin=0.0, vmax=1.0, format="png"))
+    with fileio.atomic_path(path) as tmp:
+        plt.imsave(tmp, grid, cmap="gray", vmin=0.0, vmax=1.0, format="png")
 
 
 def save_loss_plot(history, path):
@@ -70,8 +71,7 @@ def save_loss_plot(history, path):
         axis.grid(alpha=0.3)
     axes[-1].set_xlabel("step")
     fig.tight_layout()
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
-    plt.close(fig)
+    _save_figure(fig, path)
 
 
 EXTRA_PANELS = ("scam_ratio", "fd", "kid", "mean", "std")
@@ -91,11 +91,66 @@ def _plot_finite(axis, steps, values, label, smooth=False, marker=False):
     axis.plot(x, y, label=label, marker="o" if marker else None, markersize=3)
 
 
-def _atomic_write(path, write):
-    tmp = f"{path}.tmp"
+def save_trajectory_plot(points, target, path, samples):
+    """Plots `(step, mean, std)` points of the 1-D GAN with the target (a `moments.Target`) and its tolerance band."""
+    steps, means, stds = (np.asarray(c, np.float64) for c in zip(*points))
+    fig, axes = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True)
+    for axis, values, goal, name in ((axes[0], means, target.mean, "mean"), (axes[1], stds, target.std, "std")):
+        axis.axhspan(goal - target.tolerance, goal + target.tolerance, color="tab:green", alpha=0.15,
+                     label="converged band")
+        axis.axhline(goal, color="tab:green", linestyle="--", label=f"target {goal:g}")
+        axis.plot(steps, values, marker="o", markersize=3, label=f"generator {name}")
+        axis.set_ylabel(name)
+        axis.grid(alpha=0.3)
+        axis.legend(loc="best", fontsize="small")
+    axes[-1].set_xlabel("step")
+    axes[0].set_title(f"generator moments on {samples:,} samples, target N({target.mean:g}, {target.std:g})")
+    fig.tight_layout()
+    _save_figure(fig, path)
+
+
+def save_histogram(values, target, path, title=""):
+    """Plots a density histogram of 1-D samples over the target's density."""
+    fig, axis = plt.subplots(figsize=(7, 4))
+    _draw_histogram(axis, values, target)
+    axis.set_title(title, fontsize="medium")
+    axis.legend(loc="upper right", fontsize="small")
+    fig.tight_layout()
+    _save_figure(fig, path)
+
+
+def save_study_plot(samples, rows, target, path):
+    """Small multiples: the final histogram of every run of a study."""
+    cols = min(len(samples), 5)
+    nrows = -(-len(samples) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.2 * cols, 2.6 * nrows), squeeze=False, sharex=True)
+    for axis in axes.ravel()[len(samples):]:
+        axis.axis("off")
+    for axis, values, row in zip(axes.ravel(), samples, rows):
+        _draw_histogram(axis, values, target)
+        verdict = "ok" if row["converged"] else "NOT converged"
+        axis.set_title(f"run {row['run']} (seed {row['seed']}): KS {row['ks']:.3f}, {verdict}", fontsize="small")
+        axis.tick_params(labelsize="small")
+    fig.tight_layout()
+    _save_figure(fig, path)
+
+
+def _draw_histogram(axis, values, target):
+    values = np.asarray(values, np.float64)
+    finite = values[np.isfinite(values)]
+    low, high = target.mean - 4 * target.std, target.mean + 4 * target.std
+    if finite.size:
+        low, high = min(low, finite.min()), max(high, finite.max())
+        axis.hist(finite, bins=80, range=(low, high), density=True, alpha=0.6, label="generator")
+    x = np.linspace(low, high, 400)
+    axis.plot(x, target.density(x), color="black", label=f"N({target.mean:g}, {target.std:g})")
+    axis.set_xlim(low, high)
+
+
+def _save_figure(fig, path):
+    """Writes a figure as PNG atomically and closes it."""
     try:
-        write(tmp)
-        os.replace(tmp, path)
+        with fileio.atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=90, format="png")
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        plt.close(fig)

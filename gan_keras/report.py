@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from gan_keras import fileio
 from gan_keras.callbacks import read_history
 from gan_keras.training import Callback
 
@@ -36,10 +37,7 @@ class RunReport(Callback):
         self.last_steps = last_steps
 
     def on_train_end(self, run):
-        path = os.path.join(self.output_dir, "report.md")
-        with open(path + ".tmp", "w") as f:
-            f.write(self.render(run))
-        os.replace(path + ".tmp", path)
+        fileio.write_text(os.path.join(self.output_dir, "report.md"), self.render(run))
 
     on_interrupt = on_train_end
 
@@ -76,7 +74,7 @@ class RunReport(Callback):
         return "\n".join(lines)
 
     def _floor(self):
-        if self.evaluation is None or getattr(self.evaluation, "evaluator", None) is None:
+        if self.evaluation is None or self.evaluation.evaluator is None:
             return None
         try:
             return self.evaluation.evaluator.floor()

@@ -51,7 +51,15 @@ class LoopConfig:
 
 
 class Callback:
-    """Hooks of the training loop; override the ones you need."""
+    """Hooks of the training loop; override the ones you need.
+
+    Attributes:
+        fields: Columns this callback adds to the step logs (and so to
+            `history.csv`), NaN in the steps where it adds nothing. A callback
+            that adds columns runs before `History`.
+    """
+
+    fields = ()
 
     def on_train_begin(self, run):
         pass

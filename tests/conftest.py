@@ -34,3 +34,44 @@ def tiny_fashion_dir(tmp_path):
         write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.clip(images, 0, 255))
         write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+def run(script, *args, cwd=None):
+    """Runs a script (a path) or the `gan-keras` command (a list) as a user does; returns the CompletedProcess."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
+    command = [sys.executable, "-m", "gan_keras", *script] if isinstance(script, list) else [sys.executable, script]
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+
+
+def assert_one_line_error(result, code, *words):
+    """The process failed with `code` and one error line holding every word, and no traceback."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def call_command(*argv):
+    """Runs `gan-keras ARGV...` in this process (Keras already loaded, so fast); returns its exit status."""
+    from gan_keras import cli
+    from gan_keras.commands import build_parser
+
+    args = build_parser().parse_args([str(a) for a in argv])
+    return cli.run_guarded(lambda: args._run(args), prog="gan-keras")
+
+
+def snapshot(model):
+    """Copies of a model's weights as numpy arrays (to compare before and after a step)."""
+    import keras
+
+    return [keras.ops.convert_to_numpy(v).copy() for v in model.weights]
+
+
+def changed(before, after):
+    """Indices of the arrays that differ between two snapshots."""
+    return [i for i, (a, b) in enumerate(zip(before, after)) if not np.array_equal(a, b)]

@@ -1,30 +1,13 @@
 """The scripts as a user runs them: exit codes, one-line errors, real outputs."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, write_idx
+from tests.conftest import ROOT, assert_one_line_error, run, write_idx
 
 TRAIN = os.path.join(ROOT, "scripts", "train_fashion.py")
 SAMPLE = os.path.join(ROOT, "scripts", "sample.py")
-
-
-def run(script, *args, cwd=None):
-    env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, script, *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=cwd)
-
-
-def assert_one_line_error(result, code, *words):
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if "error" in line]
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0]
 
 
 @pytest.mark.parametrize("args, words", [

@@ -5,16 +5,9 @@ import numpy as np
 import pytest
 
 from gan_keras import build_combined, build_discriminator, build_generator, default_optimizer
+from tests.conftest import changed, snapshot
 
 BATCH = 8
-
-
-def snapshot(model):
-    return [keras.ops.convert_to_numpy(v).copy() for v in model.weights]
-
-
-def changed(before, after):
-    return [i for i, (a, b) in enumerate(zip(before, after)) if not np.array_equal(a, b)]
 
 
 def moving_statistics(model):

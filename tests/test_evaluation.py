@@ -4,7 +4,6 @@ These tests need the real Fashion-MNIST (installed by `make data`): the
 classifier and the floor only mean something on it.
 """
 
-import importlib.util
 import json
 import math
 import os
@@ -17,13 +16,14 @@ from gan_keras import callbacks as cb
 from gan_keras import classifier, evaluation
 from gan_keras.data import load_fashion_mnist, scale_images
 from gan_keras.errors import UserError
-from gan_keras.experiment import RunConfig, run_training
+from gan_keras import artifact
+from gan_keras.config import RunConfig
+from gan_keras.experiment import run_training
 from gan_keras.models.cgan import build_cgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.sources import ArraySource
 from gan_keras.training import TrainingRun
-from tests.conftest import ROOT
-from tests.test_cli import assert_one_line_error, run
+from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
 EVALUATE = os.path.join(ROOT, "scripts", "evaluate.py")
 N = 1000  # images per set in the metric tests: enough for stable numbers, a second or two each
@@ -68,7 +68,7 @@ def test_trained_weights_save_small_and_load_back(tmp_path, fashion):
     assert os.path.getsize(path) < 1_000_000  # the weights without the optimizer's moments
     np.testing.assert_allclose(classifier.load_classifier(path).predict(x_test[:8], verbose=0),
                                model.predict(x_test[:8], verbose=0), atol=1e-6)
-    with pytest.raises(UserError, match="train_classifier.py"):
+    with pytest.raises(UserError, match="train-classifier"):
         classifier.load_classifier(str(tmp_path / "missing.weights.h5"))
 
 
@@ -138,10 +138,10 @@ def test_images_must_be_28x28_grey_in_the_tanh_range(bad, match):
 def test_evaluation_callback_writes_fields_and_the_best_generator(tmp_path, fashion):
     images = fashion[0][:64] * 0.5 + 0.5  # the MLP GAN's pixel range is (0, 1)
     config = RunConfig(output_dir=str(tmp_path), batch_size=8, steps=4, save_interval=4, checkpoint_interval=4,
-                       seed=3, progress=False, model="mlp")
+                       seed=3, progress=False)
     callback = evaluation.EvaluationCallback(2, n=40, output_dir=str(tmp_path), kid_subsets=3, verbose=False)
     run_training(config, lambda: build_mlp_gan(4, jit_compile=False), ArraySource(images, batch_size=8, seed=3),
-                 callbacks=[callback], image_grid=False)
+                 model="mlp_gan", evaluation=callback, image_grid=False)
     rows = cb.read_history(tmp_path / "history.csv")
     assert set(evaluation.FIELDS) <= set(rows[0])
     fds = {int(row["step"]): float(row["fd"]) for row in rows}
@@ -185,18 +185,11 @@ def test_missing_inception_weights_is_a_clear_error(tmp_path, monkeypatch):
         evaluation.InceptionNetwork(weights=str(tmp_path / "nope.h5"))
 
 
-def load_script(name):
-    """Imports scripts/<name>.py as a module (to call its functions without a new Python process)."""
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_gaussian_blur_matches_scipy():
     from scipy import ndimage
 
-    sanity_table = load_script("sanity_table")
+    from gan_keras.commands import sanity_table
+
     images = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1))
     for sigma in (0.5, 1.0, 2.0):
         expected = ndimage.gaussian_filter(images, (0, sigma, sigma, 0))
@@ -205,10 +198,9 @@ def test_gaussian_blur_matches_scipy():
 
 def test_evaluate_script_scores_a_saved_generator(tmp_path, fashion, capsys):
     keras.utils.set_random_seed(0)
-    cb.save_generator(build_mlp_gan(4, jit_compile=False), str(tmp_path / "g.keras"))  # pixel range in g.json
+    build_mlp_gan(4, jit_compile=False).save_generator(str(tmp_path / "g.keras"))  # pixel range in g.json
     # In this process (TensorFlow is loaded already); the one-line errors below run the script as a user does.
-    status = load_script("evaluate").main(["--generator", str(tmp_path / "g.keras"), "--n", "200",
-                                           "--json", str(tmp_path / "out.json")])
+    status = call_command("evaluate", "--generator", tmp_path / "g.keras", "--n", 200, "--json", tmp_path / "out.json")
     stdout = capsys.readouterr().out
     assert status == 0
     assert f"| {tmp_path / 'g.keras'} | 200 |" in stdout and "| real train images (floor) | 200 |" in stdout
@@ -217,11 +209,11 @@ def test_evaluate_script_scores_a_saved_generator(tmp_path, fashion, capsys):
 
 
 def test_pixel_range_of_a_generator_without_sidecar_comes_from_its_last_activation():
-    assert evaluation.generator_pixel_range(build_mlp_gan(4, jit_compile=False).generator) == (0.0, 1.0)
-    assert evaluation.generator_pixel_range(build_cgan(8, jit_compile=False).generator) == (-1.0, 1.0)
+    assert artifact.pixel_range_of(build_mlp_gan(4, jit_compile=False).generator) == (0.0, 1.0)
+    assert artifact.pixel_range_of(build_cgan(8, jit_compile=False).generator) == (-1.0, 1.0)
     linear = keras.Sequential([keras.Input((4,)), keras.layers.Dense(784), keras.layers.Reshape((28, 28, 1))])
     with pytest.raises(UserError, match="--pixel-range"):
-        evaluation.generator_pixel_range(linear)
+        artifact.pixel_range_of(linear)
 
 
 @pytest.mark.parametrize("args, code, words", [

@@ -1,11 +1,8 @@
 """The 1-D Gaussian GAN: builders, KS statistic, convergence rule, training, study script."""
 
-import importlib.util
 import json
 import math
 import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -13,9 +10,10 @@ import pytest
 import scipy.stats
 
 from gan_keras import gaussian_study as gs
+from gan_keras import moments
 from gan_keras.callbacks import read_history
+from gan_keras.config import RunConfig
 from gan_keras.errors import UserError
-from gan_keras.experiment import RunConfig
 from gan_keras.models.gaussian import (
     LATENT_DIM,
     BatchStatistics,
@@ -23,9 +21,10 @@ from gan_keras.models.gaussian import (
     build_gaussian_gan,
     build_gaussian_generator,
 )
+from gan_keras.recipes import GaussianConfig, StudyConfig
 from gan_keras.sources import GaussianSource
 from gan_keras.training import Callback, LoopConfig, train
-from tests.conftest import ROOT
+from tests.conftest import ROOT, call_command, run
 
 SCRIPT = os.path.join(ROOT, "scripts", "train_gaussian.py")
 
@@ -82,7 +81,7 @@ def test_builders_reject_bad_sizes():
 
 def test_gan_uses_uniform_noise_and_separate_optimizers():
     gan = build_gaussian_gan(4.0, 1.25, jit_compile=False)
-    assert gan.noise == "uniform" and gan.latent_dim == LATENT_DIM == gs.StudyConfig().latent_dim
+    assert gan.noise == "uniform" and gan.latent_dim == LATENT_DIM == GaussianConfig().latent_dim
     noise = gan.sample_noise(np.random.default_rng(0), 1000)
     assert noise.shape == (1000, LATENT_DIM) and noise.min() >= -1 and noise.max() <= 1
     assert gan.discriminator.optimizer is not gan.combined.optimizer
@@ -93,10 +92,10 @@ def test_gan_uses_uniform_noise_and_separate_optimizers():
 
 def test_ks_statistic_by_hand():
     # F(0) = 0.5 under N(0, 1): the empirical CDF jumps from 0 to 1 there.
-    assert gs.ks_statistic([0.0], 0.0, 1.0) == pytest.approx(0.5, abs=1e-15)
+    assert moments.ks_statistic([0.0], 0.0, 1.0) == pytest.approx(0.5, abs=1e-15)
     # Samples at the quartiles of N(4, 2): F = 0.25 and 0.75, steps at 1/2 and 1.
     quartile = 2 * scipy.stats.norm.ppf(0.75)
-    assert gs.ks_statistic([4 - quartile, 4 + quartile], 4.0, 2.0) == pytest.approx(0.25, abs=1e-12)
+    assert moments.ks_statistic([4 - quartile, 4 + quartile], 4.0, 2.0) == pytest.approx(0.25, abs=1e-12)
 
 
 @pytest.mark.parametrize("name, mean, std", [
@@ -116,20 +115,20 @@ def test_ks_statistic_matches_scipy(name, mean, std):
         "tiny": lambda: np.array([9.0, 13.5, 7.25]),
     }[name]()
     expected = scipy.stats.kstest(samples, "norm", args=(mean, std)).statistic
-    assert gs.ks_statistic(samples, mean, std) == pytest.approx(expected, abs=1e-12)
+    assert moments.ks_statistic(samples, mean, std) == pytest.approx(expected, abs=1e-12)
 
 
 def test_ks_statistic_rejects_empty_and_non_finite_samples():
     with pytest.raises(ValueError, match="at least one"):
-        gs.ks_statistic([], 0.0, 1.0)
+        moments.ks_statistic([], 0.0, 1.0)
     with pytest.raises(ValueError, match="NaN"):
-        gs.ks_statistic([0.0, float("nan")], 0.0, 1.0)
+        moments.ks_statistic([0.0, float("nan")], 0.0, 1.0)
 
 
 @pytest.mark.parametrize("target, tolerance", [
-    (gs.Target(4.0, 1.25), 0.2),
-    (gs.Target(-3.0, 0.5), 0.08),
-    (gs.Target(10.0, 3.0), 0.48),
+    (moments.Target(4.0, 1.25), 0.2),
+    (moments.Target(-3.0, 0.5), 0.08),
+    (moments.Target(10.0, 3.0), 0.48),
 ])
 def test_convergence_tolerance_scales_with_the_target_std(target, tolerance):
     assert target.tolerance == pytest.approx(tolerance)
@@ -143,7 +142,7 @@ def test_convergence_tolerance_scales_with_the_target_std(target, tolerance):
 
 
 def test_convergence_by_hand_for_the_default_target():
-    target = gs.Target()
+    target = moments.Target()
     assert target.converged(4.19, 1.06, 0.099)
     assert not target.converged(4.21, 1.25, 0.02)
     assert not target.converged(4.0, 1.46, 0.02)
@@ -152,22 +151,22 @@ def test_convergence_by_hand_for_the_default_target():
 
 def test_target_rejects_non_positive_std():
     with pytest.raises(ValueError, match="positive"):
-        gs.Target(0.0, 0.0)
+        moments.Target(0.0, 0.0)
 
 
 def test_describe_samples_and_non_finite_samples():
     x = np.array([1.0, 2.0, 3.0, 4.0])
-    result = gs.describe_samples(x, gs.Target(2.5, 1.0))
+    result = moments.describe_samples(x, moments.Target(2.5, 1.0))
     assert result["mean"] == 2.5 and result["std"] == pytest.approx(math.sqrt(1.25))
     assert result["ks"] == pytest.approx(scipy.stats.kstest(x, "norm", args=(2.5, 1.0)).statistic)
-    bad = gs.describe_samples([1.0, float("inf")], gs.Target())
+    bad = moments.describe_samples([1.0, float("inf")], moments.Target())
     assert math.isnan(bad["mean"]) and bad["ks"] == 1.0
 
 
 def test_table_and_json(tmp_path):
     rows = [dict(run=1, seed=0, step=5, mean=4.01, std=1.2, ks=0.03, converged=True),
             dict(run=2, seed=1, step=5, mean=6.0, std=0.1, ks=0.9, converged=False)]
-    text = gs.format_table(rows, gs.Target())
+    text = gs.format_table(rows, moments.Target())
     assert text.splitlines()[-1] == "converged runs: 1 of 2"
     assert "NO" in text.splitlines()[-2]
     gs.write_json(rows, str(tmp_path / "t.json"))
@@ -195,13 +194,13 @@ class Moments(Callback):
             self.points.append((run.step, float(np.mean(samples)), float(np.std(samples))))
 
 
-def train_moments(center, scale, steps, interval, seed=0, target=gs.Target(4.0, 1.25)):
+def train_moments(center, scale, steps, interval, seed=0, target=moments.Target(4.0, 1.25)):
     keras.utils.set_random_seed(seed)
     gan = build_gaussian_gan(center=center, scale=scale, jit_compile=False)
-    moments = Moments(gs.fixed_noise(gan, seed, 1000), interval)
+    recorder = Moments(gs.fixed_noise(gan, seed, 1000), interval)
     source = GaussianSource(target.mean, target.std, batch_size=64, seed=seed)
-    train(gan, source, LoopConfig(total_steps=steps, seed=seed, progress=False), [moments])
-    return moments.points
+    train(gan, source, LoopConfig(total_steps=steps, seed=seed, progress=False), [recorder])
+    return recorder.points
 
 
 def test_without_data_scaling_the_mean_moves_from_zero_towards_the_target():
@@ -213,7 +212,7 @@ def test_without_data_scaling_the_mean_moves_from_zero_towards_the_target():
 
 
 def test_with_data_scaling_a_short_run_reaches_the_target_moments():
-    target = gs.Target(4.0, 1.25)
+    target = moments.Target(4.0, 1.25)
     points = train_moments(center=target.mean, scale=target.std, steps=300, interval=150)
     (_, _, std_start), (_, mean_end, std_end) = points[0], points[-1]
     assert abs(std_start - target.std) > 0.5, points        # a fresh generator is far too narrow
@@ -226,7 +225,7 @@ def test_study_refuses_to_overwrite_any_of_its_runs_before_training(tmp_path):
     (tmp_path / "run_02" / "checkpoint.npz").write_bytes(b"x")
     config = RunConfig(output_dir=str(tmp_path), batch_size=8, steps=1, progress=False)
     with pytest.raises(UserError, match="run_02"):
-        gs.run_study(config, gs.StudyConfig(runs=2), steps_per_epoch=10)
+        gs.run_study(config, GaussianConfig(), StudyConfig(runs=2), steps_per_epoch=10)
     assert not (tmp_path / "run_01").exists()
 
 
@@ -234,9 +233,7 @@ def test_study_refuses_to_overwrite_any_of_its_runs_before_training(tmp_path):
 
 
 def run_script(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, SCRIPT, *map(str, args)], capture_output=True, text=True,
-                          timeout=300, env=env)
+    return run(SCRIPT, *args)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -247,12 +244,11 @@ def run_script(*args):
     (["--d-steps", "two"], ["--d-steps"]),
 ])
 def test_bad_flags_exit_2_with_one_line(args, words, capsys):
-    spec = importlib.util.spec_from_file_location("train_gaussian", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    with pytest.raises(SystemExit) as exit_info:
-        script.parse_args(args)
-    assert exit_info.value.code == 2
+    try:
+        status = call_command("train", "gaussian", *args)
+    except SystemExit as exit_info:  # argparse's own errors
+        status = exit_info.code
+    assert status == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and all(word in lines[0] for word in words), lines
 

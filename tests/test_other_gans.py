@@ -5,11 +5,8 @@ to each: architecture, labels through the frozen-discriminator contract, the
 one-side schedule, the [0, 1] pixel range, and the scripts' flags.
 """
 
-import importlib.util
 import os
 import struct
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -21,29 +18,16 @@ from gan_keras.models.cgan import build_cgan, build_cgan_discriminator, build_cg
 from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_gan, build_mlp_generator
 from gan_keras.sources import ArraySource
 from gan_keras.training import Callback, LoopConfig, train
-from tests.conftest import ROOT
+from gan_keras.commands import build_parser
+from gan_keras.commands import train as train_command
+from gan_keras.recipes import MLP_SCHEDULES, RECIPES, TrainingData
+from tests.conftest import ROOT, assert_one_line_error, call_command, changed, run, snapshot
 
 BATCH = 4
 
 
-def load_script(name):
-    """Imports `scripts/<name>.py` as a module (its flags are parsed only when called)."""
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def count(weights):
     return int(sum(np.prod(w.shape) for w in weights))
-
-
-def snapshot(model):
-    return [keras.ops.convert_to_numpy(v).copy() for v in model.weights]
-
-
-def changed(before, after):
-    return [i for i, (a, b) in enumerate(zip(before, after)) if not np.array_equal(a, b)]
 
 
 def layers_of(model, kind):
@@ -188,7 +172,7 @@ def test_each_step_of_the_loop_trains_the_models_it_should(name, cgan):
 
 
 def test_one_side_schedule_leaves_the_generator_alone_for_30_steps():
-    schedule = load_script("train_mlp_gan").SCHEDULES["one-side"]
+    schedule = MLP_SCHEDULES["one-side"]
     keras.utils.set_random_seed(4)
     gan = build_mlp_gan(4, jit_compile=False)
     snapshots = Snapshots()
@@ -202,20 +186,27 @@ def test_one_side_schedule_leaves_the_generator_alone_for_30_steps():
 # --- scripts ----------------------------------------------------------------------
 
 
-def test_script_defaults_follow_the_dataset_and_schedule():
-    cgan_args = load_script("train_cgan").parse_args(["--dataset", "mnist"])
-    assert (cgan_args.output_dir, cgan_args.batch_size, cgan_args.latent_dim) == ("outputs/mnist_cgan", 64, 100)
-    mlp = load_script("train_mlp_gan")
-    args = mlp.parse_args(["--schedule", "one-side"])
-    assert (args.output_dir, args.label, args.latent_dim) == ("outputs/fashion_mlp_one-side", 1, 4)
-    assert mlp.parse_args(["--output-dir", "x", "--batch-size", "7"]).batch_size == 7
+def configs(*argv, data=None):
+    args = build_parser().parse_args(["train", *argv])
+    return train_command.configs_from_args(args, RECIPES[args.gan], data)
+
+
+def test_command_defaults_follow_the_dataset_and_schedule():
+    cgan, _, run = configs("cgan", "--dataset", "mnist")
+    assert (run.output_dir, run.batch_size, cgan.latent_dim) == ("outputs/mnist_cgan", 64, 100)
+    mlp, _, run = configs("mlp", "--schedule", "one-side")
+    assert (run.output_dir, mlp.label, mlp.latent_dim) == ("outputs/fashion_mlp_one-side", 1, 4)
+    whole_class = TrainingData(np.zeros((9, 28, 28, 1), np.float32), batch_size=9)
+    assert configs("mlp", "--schedule", "one-side", data=whole_class)[2].batch_size == 9
+    assert configs("mlp", "--output-dir", "x", "--batch-size", "7", data=whole_class)[2].batch_size == 7
+    assert configs("mlp")[2].batch_size == 64
 
 
 def test_mlp_script_one_side_run_uses_the_whole_class_as_one_batch(tiny_fashion_dir, tmp_path):
     out = tmp_path / "run"
-    status = load_script("train_mlp_gan").main([
-        "--data-dir", str(tiny_fashion_dir), "--schedule", "one-side", "--steps", "32", "--label", "3",
-        "--save-interval", "100", "--checkpoint-interval", "100", "--output-dir", str(out), "--no-progress"])
+    status = call_command(
+        "train", "mlp", "--data-dir", tiny_fashion_dir, "--schedule", "one-side", "--steps", "32", "--label", "3",
+        "--save-interval", "100", "--checkpoint-interval", "100", "--output-dir", out, "--no-progress")
     assert status == 0
     rows = cb.read_history(str(out / "history.csv"))
     trained = [(row["d_loss_real"] != "nan", row["g_loss"] != "nan") for row in rows]
@@ -227,9 +218,9 @@ def test_mlp_script_one_side_run_uses_the_whole_class_as_one_batch(tiny_fashion_
 
 def test_cgan_script_trains_with_labels(tiny_fashion_dir, tmp_path):
     out = tmp_path / "run"
-    status = load_script("train_cgan").main([
-        "--data-dir", str(tiny_fashion_dir), "--steps", "2", "--batch-size", "8", "--latent-dim", "8",
-        "--output-dir", str(out), "--no-progress", "--xla", "off"])
+    status = call_command(
+        "train", "cgan", "--data-dir", tiny_fashion_dir, "--steps", "2", "--batch-size", "8", "--latent-dim", "8",
+        "--output-dir", out, "--no-progress", "--xla", "off")
     assert status == 0
     rows = cb.read_history(str(out / "history.csv"))
     assert [int(row["step"]) for row in rows] == [1, 2]
@@ -241,17 +232,7 @@ def test_cgan_script_trains_with_labels(tiny_fashion_dir, tmp_path):
 
 
 def run_script(name, *args):
-    env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", f"{name}.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=120, env=env)
-
-
-def assert_one_line_error(result, code, *words):
-    assert result.returncode == code, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "error" in lines[0], result.stderr
-    for word in words:
-        assert word in lines[0]
+    return run(os.path.join(ROOT, "scripts", f"{name}.py"), *args)
 
 
 def test_bad_dataset_flag_exits_2_with_one_line():

@@ -9,7 +9,9 @@ import pytest
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.cli import UserError
-from gan_keras.experiment import RunConfig, run_training
+from gan_keras.config import RunConfig
+from gan_keras.experiment import run_training
+from gan_keras.recipes import DCGANConfig, MLPConfig
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.sources import ArraySource
@@ -25,12 +27,12 @@ def tiny_images(n=24, seed=0):
 def tiny_run(output_dir, steps, **overrides):
     """A few steps of the MLP GAN: the loop is the same for every GAN, and this one is fast."""
     settings = dict(output_dir=str(output_dir), batch_size=4, steps=steps, save_interval=3,
-                    checkpoint_interval=2, seed=5, progress=False, model="mlp",
-                    model_settings=(("latent_dim", LATENT),))
+                    checkpoint_interval=2, seed=5, progress=False)
     settings.update(overrides)
     config = RunConfig(**settings)
     source = ArraySource(tiny_images(), batch_size=config.batch_size, seed=config.seed)
-    return run_training(config, lambda: build_mlp_gan(LATENT, jit_compile=False), source)
+    return run_training(config, lambda: build_mlp_gan(LATENT, jit_compile=False), source, model="mlp_gan",
+                        model_config=MLPConfig(latent_dim=LATENT))
 
 
 def history(output_dir):
@@ -153,9 +155,10 @@ class InterruptAt(Callback):
 
 def test_ctrl_c_saves_a_checkpoint_and_stops_cleanly(tmp_path):
     config = RunConfig(output_dir=str(tmp_path), batch_size=4, steps=10, checkpoint_interval=100,
-                       seed=5, progress=False, model="mlp", model_settings=(("latent_dim", LATENT),))
+                       seed=5, progress=False)
     source = ArraySource(tiny_images(), batch_size=4, seed=5)
-    run = run_training(config, lambda: build_mlp_gan(LATENT, jit_compile=False), source, callbacks=[InterruptAt(2)])
+    run = run_training(config, lambda: build_mlp_gan(LATENT, jit_compile=False), source, callbacks=[InterruptAt(2)],
+                       model="mlp_gan", model_config=MLPConfig(latent_dim=LATENT))
     assert run.interrupted and run.step == 2
     assert checkpoint.read_checkpoint_header(str(tmp_path / "checkpoint.npz"))["step"] == 2
     assert [int(r["step"]) for r in history(tmp_path)] == [1, 2]
@@ -219,10 +222,10 @@ def test_tensorboard_gets_losses_and_grids(tmp_path):
 def test_resume_is_exact_for_the_dcgan_with_dropout_and_batch_norm(tmp_path):
     def dcgan_run(output_dir, steps, **overrides):
         config = RunConfig(output_dir=str(output_dir), batch_size=4, steps=steps, save_interval=10,
-                           checkpoint_interval=10, seed=3, progress=False, model="dcgan",
-                           model_settings=(("latent_dim", LATENT),), **overrides)
+                           checkpoint_interval=10, seed=3, progress=False, **overrides)
         source = ArraySource(tiny_images(), batch_size=4, seed=3)
-        run_training(config, lambda: build_dcgan(LATENT, jit_compile=False), source)
+        run_training(config, lambda: build_dcgan(LATENT, jit_compile=False), source, model="dcgan",
+                     model_config=DCGANConfig(latent_dim=LATENT))
 
     dcgan_run(tmp_path / "full", 4)
     dcgan_run(tmp_path / "parts", 2)

@@ -1,0 +1,71 @@
+"""`gan-keras sample`: draws samples from a saved generator, as a PNG grid or as arrays.
+
+    gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
+    gan-keras sample --generator outputs/fashion_cgan/generator.keras --label 7 --out sneakers.npz
+
+An `.npz` file holds `images` (uint8, `(n, height, width, channels)`) and,
+for a conditional generator, `labels` (int32, `(n,)`); a 1-D generator
+writes its raw float32 `samples` `(n, 1)` instead of images.
+"""
+
+import math
+import os
+
+from gan_keras import cli
+from gan_keras.config import MAX_SEED
+from gan_keras.errors import EXIT_USAGE, UserError
+
+MAX_SAMPLES = 1_000_000  # 784 MB of uint8 Fashion-MNIST images; larger requests fail before any allocation
+
+
+def add_arguments(parser):
+    parser.add_argument("--generator", required=True, help="a generator.keras file saved by a training run")
+    parser.add_argument("--out", required=True, help="file to write: .png (a grid) or .npz (arrays)")
+    parser.add_argument("--n", type=cli.positive_int, default=100, help="number of samples (default 100)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    parser.add_argument("--label", type=int, default=None,
+                        help="class to draw, for a conditional generator (default: balanced, one grid row per class)")
+
+
+def run(args):
+    _check(args)
+    cli.require_parent_dir(args.out, "--out")
+    cli.quiet_tensorflow()
+    import numpy as np
+
+    from gan_keras import artifact, fileio
+    from gan_keras.plotting import save_image_grid
+
+    generator = artifact.load_generator(args.generator)
+    image_shape = generator.info.image_shape
+    if args.out.endswith(".png") and len(image_shape) != 3:
+        raise UserError(f"{args.generator} draws samples of shape {image_shape}, not images: use --out FILE.npz",
+                        EXIT_USAGE)
+    images, labels = generator.sample(args.n, np.random.default_rng(args.seed), label=args.label)
+    if args.out.endswith(".npz"):
+        arrays = {"images": artifact.to_uint8(images)} if len(image_shape) == 3 else {"samples": images}
+        if labels is not None:
+            arrays["labels"] = labels
+        with fileio.atomic_write(args.out, "wb") as f:
+            np.savez(f, **arrays)
+    else:
+        cols = math.ceil(math.sqrt(args.n))
+        rows = math.ceil(args.n / cols)
+        padded = np.concatenate([images, -np.ones((rows * cols - args.n, *images.shape[1:]), np.float32)])
+        save_image_grid(padded, args.out, rows, cols)
+    print(f"Wrote {args.n} samples to {args.out}")
+    return 0
+
+
+def _check(args):
+    if not args.out.endswith((".png", ".npz")):
+        raise UserError(f"--out must end in .png or .npz, got {args.out}", EXIT_USAGE)
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UserError(f"--seed must be an integer in 0..{MAX_SEED}, got {args.seed}", EXIT_USAGE)
+    if args.n > MAX_SAMPLES:
+        raise UserError(f"--n must be at most {MAX_SAMPLES:,}, got {args.n:,}", EXIT_USAGE)
+    if args.out.endswith(".png") and args.n > 10_000:
+        raise UserError(f"a PNG grid holds at most 10,000 samples, got --n {args.n:,}: use --out FILE.npz",
+                        EXIT_USAGE)
+    if not os.path.isfile(args.generator):
+        raise UserError(f"no generator file at {args.generator}")

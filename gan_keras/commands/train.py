@@ -1,0 +1,91 @@
+"""`gan-keras train GAN`: train one of the package's GANs, with every shared flag.
+
+The flags are made from the recipe's model config and `RunConfig`; they
+become configs here, in one place, and nothing else reads them.
+"""
+
+from gan_keras import cli
+from gan_keras.config import RunConfig
+from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.recipes import RECIPES
+
+# RunConfig fields whose flags depend on the recipe.
+_DATA_FIELDS = ("data_dir",)
+_EVAL_FIELDS = ("eval_interval", "eval_n")
+
+
+def add_arguments(parser, recipe):
+    """Adds the flags of `recipe`: its model config, its options, then the run flags."""
+    model = parser.add_argument_group(f"{recipe.name} settings (stored in the checkpoint)")
+    cli.add_config_flags(model, recipe.config)
+    if recipe.options is not None:
+        cli.add_config_flags(parser.add_argument_group("study"), recipe.options)
+    run = parser.add_argument_group("run")
+    exclude = list(_EVAL_FIELDS if not recipe.evaluable else ()) + list(_DATA_FIELDS if recipe.load is None else ())
+    cli.add_config_flags(
+        run, RunConfig, exclude=exclude,
+        defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs},
+        help_defaults={"output_dir": recipe.output_dir_help,
+                       **({"batch_size": recipe.batch_size_help} if recipe.batch_size_help else {})},
+    )
+    if recipe.evaluable:
+        if recipe.evaluate:
+            run.add_argument("--no-eval", action="store_true",
+                             help="no evaluation during training (default: FD, KID, ... of 2,000 samples once per "
+                                  "epoch, or every --eval-interval steps)")
+        else:
+            run.add_argument("--eval", action="store_true",
+                             help="evaluate once per epoch (--eval-interval or --eval-n also turn evaluation on)")
+
+
+def configs_from_args(args, recipe, data=None):
+    """The configs of parsed flags: `(model_config, options or None, run_config)`.
+
+    Args:
+        args: The parsed flags of `add_arguments(parser, recipe)`.
+        recipe: The `Recipe`.
+        data: Its loaded `TrainingData`, whose default batch size (if any)
+            applies when `--batch-size` is left out.
+
+    Raises:
+        ConfigError, UserError: (exit status 2) for values out of range or
+            flags that exclude each other.
+    """
+    model = cli.config_from_args(recipe.config, args)
+    options = cli.config_from_args(recipe.options, args) if recipe.options is not None else None
+    no_eval = getattr(args, "no_eval", False)
+    eval_interval, eval_n = getattr(args, "eval_interval", None), getattr(args, "eval_n", None)
+    if no_eval and (eval_interval is not None or eval_n is not None):
+        raise UserError(f"--no-eval excludes {'--eval-interval' if eval_interval is not None else '--eval-n'}",
+                        EXIT_USAGE)
+    evaluate = recipe.evaluable and not no_eval and (
+        recipe.evaluate or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
+    batch_size = args.batch_size or (data.batch_size if data is not None else None) or recipe.batch_size
+    config = cli.config_from_args(RunConfig, args, output_dir=args.output_dir or recipe.output_dir(model),
+                                  batch_size=batch_size, evaluate=evaluate)
+    return model, options, config
+
+
+def run(args, recipe):
+    """Trains `recipe` with the parsed flags; returns the exit status."""
+    model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
+    cli.check_output_dir(config.output_dir)
+    data = None
+    if recipe.load is not None:
+        data = recipe.load(model, config.data_dir)
+        model, options, config = configs_from_args(args, recipe, data)
+        if config.batch_size > len(data.images):
+            raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
+                            f"{data.description}", EXIT_USAGE)
+        from gan_keras.experiment import check_evaluation
+
+        check_evaluation(config, data.dataset, data.eval_classes)
+    cli.quiet_tensorflow()
+    from gan_keras.experiment import train_recipe
+
+    return train_recipe(recipe, model, config, data, options)
+
+
+def recipe_names():
+    """The subcommands of `gan-keras train`, e.g. dcgan, cgan, mlp, gaussian."""
+    return list(RECIPES)
