@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from gan_keras import checkpoint, fileio, plotting
+from gan_keras.errors import UserError
 from gan_keras.training import HISTORY_FIELDS, Callback
 
 
@@ -50,8 +51,11 @@ class SampleGrid(Callback):
         if run.step == 0:
             self.save(run)
 
+    def saves_at(self, step):
+        return step % self.interval == 0
+
     def on_step_end(self, run, logs):
-        if run.step % self.interval == 0:
+        if self.saves_at(run.step):
             self.save(run)
 
     def on_train_end(self, run):
@@ -72,8 +76,13 @@ class SampleGrid(Callback):
 class History(Callback):
     """Appends one CSV row per step and redraws the loss plot now and then.
 
-    On resume, rows after the checkpoint's step are dropped first, so the
-    file holds every step exactly once.
+    A fresh run (step 0) starts the file anew. A resumed run keeps the rows
+    up to the checkpoint's step, which must be steps 1..k, each intact, and
+    drops the rows after it (a run that died after its last checkpoint, or a
+    row cut off by a full disk), saying so in one line; every column of the
+    kept rows stays, also metric columns the resumed run does not fill. Rows
+    are flushed at every step and forced to disk (`sync`) before each
+    checkpoint.
 
     Args:
         csv_path: The `history.csv` file.
@@ -81,42 +90,115 @@ class History(Callback):
         plot_interval: Redraw the plot every this many steps (and at the end).
         extra_fields: Further columns filled from the step's logs when present
             (NaN otherwise), e.g. evaluation metrics.
+
+    Raises:
+        UserError: (exit status 1) on resume if the file is missing or a row
+            at or before the checkpoint's step is damaged or missing; if a
+            row cannot be written (e.g. a full disk), naming the file.
     """
 
     def __init__(self, csv_path, plot_path, plot_interval, extra_fields=()):
         self.csv_path = csv_path
         self.plot_path = plot_path
         self.plot_interval = plot_interval
-        self.fields = list(HISTORY_FIELDS) + [f for f in extra_fields if f not in HISTORY_FIELDS]
+        self.columns = list(HISTORY_FIELDS) + [f for f in extra_fields if f not in HISTORY_FIELDS]
         self._file = None
 
     def on_train_begin(self, run):
-        rows = read_history(self.csv_path) if run.step > 0 and os.path.exists(self.csv_path) else []
-        rows = [row for row in rows if int(row["step"]) <= run.step]
+        rows = []
+        if run.step > 0:
+            header, rows = read_resumable_history(self.csv_path, run.step)
+            self.columns = header + [c for c in self.columns if c not in header]
         with fileio.atomic_write(self.csv_path, newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self.fields, extrasaction="ignore", restval="nan")
+            writer = csv.DictWriter(f, fieldnames=self.columns, extrasaction="ignore", restval="nan")
             writer.writeheader()
             writer.writerows(rows)
         self._file = open(self.csv_path, "a", newline="")
-        self._writer = csv.DictWriter(self._file, fieldnames=self.fields, extrasaction="ignore", restval="nan")
+        self._writer = csv.DictWriter(self._file, fieldnames=self.columns, extrasaction="ignore", restval="nan")
 
     def on_step_end(self, run, logs):
-        self._writer.writerow({k: _format(v) for k, v in logs.items()})
-        self._file.flush()
+        try:
+            self._writer.writerow({k: _format(v) for k, v in logs.items()})
+            self._file.flush()
+        except OSError as error:
+            raise UserError(f"cannot write {self.csv_path}: {error.strerror or error}") from None
         if run.step % self.plot_interval == 0:
             self.plot()
 
+    def sync(self):
+        """Forces the rows written so far to disk (before a checkpoint claims their step)."""
+        if self._file is not None and not self._file.closed:
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            except OSError as error:
+                raise UserError(f"cannot write {self.csv_path}: {error.strerror or error}") from None
+
     def on_train_end(self, run):
+        self.sync()
         self._file.close()
         self.plot()
 
     on_interrupt = on_train_end
 
+    def on_abort(self, run):
+        if self._file is not None and not self._file.closed:
+            self._file.close()
+
     def plot(self):
         rows = read_history(self.csv_path)
         if rows:
-            columns = {name: [float(row[name]) for row in rows] for name in self.fields}
+            columns = {name: [_number(row.get(name)) for row in rows] for name in self.columns}
             plotting.save_loss_plot(columns, self.plot_path)
+
+
+def read_resumable_history(path, step):
+    """The header and rows 1..`step` of a history to resume after `step`; later rows are dropped.
+
+    Args:
+        path: The `history.csv` file.
+        step: The checkpoint's step.
+
+    Returns:
+        `(header, rows)`: the column names and `step` rows (dicts of strings).
+
+    Raises:
+        UserError: (exit status 1) if the file is missing or unreadable, or a
+            row at or before `step` is missing or damaged (wrong number of
+            fields, a value that is not a number).
+    """
+    remedy = "restore it from a copy, or start afresh with --overwrite"
+    try:
+        with open(path, newline="") as f:
+            lines = list(csv.reader(f))
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing, but the checkpoint is at step {step}: {remedy}") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise UserError(f"cannot read {path} ({error}): {remedy}") from None
+    if not lines or "step" not in lines[0]:
+        raise UserError(f"{path} has no header row: {remedy}")
+    header, body = lines[0], lines[1:]
+    rows, dropped, damaged_tail = [], 0, 0
+    for number, cells in enumerate(body, start=2):
+        row = dict(zip(header, cells)) if len(cells) == len(header) else None
+        valid = row is not None and all(_is_number(value) for value in row.values())
+        row_step = _step_of(cells, header)
+        if row_step is not None and row_step <= step and len(rows) < step:
+            if not valid:
+                raise UserError(f"{path} line {number} (step {row_step}) is damaged: {remedy}")
+            if row_step != len(rows) + 1:
+                raise UserError(f"{path} line {number} holds step {row_step} where step {len(rows) + 1} belongs: "
+                                f"{remedy}")
+            rows.append(row)
+        else:
+            dropped += 1
+            damaged_tail += not valid
+    if len(rows) != step:
+        raise UserError(f"{path} holds {len(rows)} intact rows, but the checkpoint is at step {step}: {remedy}")
+    if dropped:
+        cut = f", {damaged_tail} of them cut off or damaged" if damaged_tail else ""
+        print(f"{path}: dropped {dropped} row(s) after step {step}, the checkpoint's{cut}")
+    return header, rows
 
 
 class Checkpointer(Callback):
@@ -126,16 +208,22 @@ class Checkpointer(Callback):
         path: The checkpoint file (replaced atomically at each save).
         interval: Save every this many steps.
         settings: Settings a resumed run must share (see `gan_keras.checkpoint`).
+        history: The run's `History`, forced to disk before each checkpoint so
+            that a checkpoint never claims a step whose row could be lost.
     """
 
-    def __init__(self, path, interval, settings):
+    def __init__(self, path, interval, settings, history=None):
         self.path = path
         self.interval = interval
         self.settings = settings
+        self.history = history
         self._saved_step = None
 
+    def saves_at(self, step):
+        return step % self.interval == 0
+
     def on_step_end(self, run, logs):
-        if run.step % self.interval == 0:
+        if self.saves_at(run.step):
             self._save(run)
 
     def on_train_end(self, run):
@@ -145,6 +233,8 @@ class Checkpointer(Callback):
     on_interrupt = on_train_end
 
     def _save(self, run):
+        if self.history is not None:
+            self.history.sync()
         checkpoint.save_checkpoint(self.path, run.gan, run.step, self.settings)
         self._saved_step = run.step
 
@@ -165,6 +255,25 @@ def read_history(path):
     """Reads a `history.csv` into a list of dicts (strings)."""
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def _is_number(text):
+    try:
+        float(text)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _number(text):
+    return float(text) if _is_number(text) else math.nan
+
+
+def _step_of(cells, header):
+    try:
+        return int(cells[header.index("step")])
+    except (ValueError, IndexError):
+        return None
 
 
 def _format(value):

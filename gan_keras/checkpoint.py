@@ -10,13 +10,14 @@ writing leaves the previous checkpoint intact.
 
 import json
 import os
-import tempfile
 import zipfile
 
 import keras
 import numpy as np
 
-from gan_keras.errors import UserError
+from gan_keras import fileio
+from gan_keras.errors import NonFiniteError, UserError
+from gan_keras.gan import non_finite_variables
 
 FORMAT_VERSION = 1
 
@@ -37,6 +38,9 @@ def save_checkpoint(path, gan, step, settings):
     """
     _build_optimizers(gan)
     groups = _variable_groups(gan)
+    bad = non_finite_variables(groups)
+    if bad:
+        raise NonFiniteError(f"not saving {path}: non-finite values in {_where(bad)}")
     arrays = {}
     for group, variables in groups.items():
         for i, variable in enumerate(variables):
@@ -51,18 +55,8 @@ def save_checkpoint(path, gan, step, settings):
     rng_state = _global_rng_state()
     if rng_state is not None:
         arrays["global_rng_state"] = rng_state
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".npz.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with fileio.atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def read_checkpoint_header(path):
@@ -108,13 +102,24 @@ def load_checkpoint(path, gan, settings):
                 f"({_describe(header['architecture'])}; this model: {_describe(expected)})"
             )
         try:
-            for group, variables in groups.items():
-                for i, variable in enumerate(variables):
-                    variable.assign(data[f"{group}/{i:04d}"])
-            if "global_rng_state" in data.files:
-                _set_global_rng_state(data["global_rng_state"])
-        except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+            values = {f"{group}/{i:04d}": data[f"{group}/{i:04d}"]
+                      for group, variables in groups.items() for i in range(len(variables))}
+            rng_state = data["global_rng_state"] if "global_rng_state" in data.files else None
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
             raise CheckpointError(f"checkpoint {path} is corrupt ({error})") from None
+    bad = [key for key, value in values.items()
+           if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all()]
+    if bad:
+        raise CheckpointError(f"checkpoint {path} holds NaN or infinite values ({', '.join(bad[:3])}): it cannot "
+                              f"be resumed; start afresh with --overwrite or restore an earlier copy")
+    try:
+        for group, variables in groups.items():
+            for i, variable in enumerate(variables):
+                variable.assign(values[f"{group}/{i:04d}"])
+    except ValueError as error:
+        raise CheckpointError(f"checkpoint {path} is corrupt ({error})") from None
+    if rng_state is not None:
+        _set_global_rng_state(rng_state)
     return header["step"]
 
 
@@ -181,11 +186,25 @@ class _open:
         return False
 
 
+def _where(bad):
+    return ", ".join(f"{group} variable {name}" for group, _, name in bad)
+
+
 def _header(path, data):
     try:
         header = json.loads(bytes(data["header"]).decode())
-        if header.get("format") != FORMAT_VERSION:
-            raise ValueError(f"unknown format {header.get('format')!r}")
+        if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+            raise ValueError(f"unknown format {header.get('format') if isinstance(header, dict) else header!r}")
+        step = header.get("step")
+        if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+            raise ValueError(f"step {step!r} is not a whole number >= 0")
+        if not isinstance(header.get("settings"), dict):
+            raise ValueError("settings are not a JSON object")
+        architecture = header.get("architecture")
+        if not isinstance(architecture, dict) or not all(
+                isinstance(shapes, list) and all(isinstance(shape, list) for shape in shapes)
+                for shapes in architecture.values()):
+            raise ValueError("architecture is not a JSON object of shape lists")
         return header
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as error:
         raise CheckpointError(f"checkpoint {path} is corrupt or not a checkpoint ({error})") from None

@@ -118,6 +118,35 @@ def _converter(kind):
     return convert
 
 
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(needed, what, flags):
+    """Refuses sizes whose estimated memory exceeds what is available, before anything is allocated.
+
+    Args:
+        needed: Estimated bytes.
+        what: What needs them, e.g. "the DCGAN with --latent-dim 100000".
+        flags: The flags to lower, for the message.
+
+    Raises:
+        UserError: (exit status 2) if `needed` exceeds 90% of the available memory.
+    """
+    available = available_memory()
+    if available is not None and needed > 0.9 * available:
+        raise UserError(f"{what} needs about {needed / 2**30:.1f} GiB of memory, {available / 2**30:.1f} GiB are "
+                        f"available: lower {flags}", EXIT_USAGE)
+
+
 def check_output_dir(path):
     """Creates `path` if needed and checks it is a writable directory.
 

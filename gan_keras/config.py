@@ -160,7 +160,7 @@ class RunConfig(Config):
                                          "cache, /usr/share/datasets, then keras' downloader)", kind=str)
     seed: int = setting(0, "seed of weights, noise and batch order", check=seed_value)
     resume: bool = setting(False, "continue the run in --output-dir from its checkpoint up to --epochs/--steps")
-    overwrite: bool = setting(False, "start afresh even if --output-dir holds a run")
+    overwrite: bool = setting(False, "start afresh even if --output-dir holds a run (its run files are removed first)")
     deterministic: bool = setting(False, "one thread per op and deterministic kernels: two runs with the same "
                                          "--seed write identical histories (without it, CPU runs drift apart by "
                                          "~1e-5 after a few steps)")

@@ -10,6 +10,7 @@ that names the file and what to do, instead of a traceback or garbage.
 """
 
 import gzip
+import math
 import os
 import struct
 import zipfile
@@ -77,7 +78,7 @@ def read_idx(path):
     if ndim == 0 or len(raw) < header_size:
         raise DataError(f"{path} has a truncated IDX header ({ndim} dimensions, {len(raw)} bytes): {_REPLACE}")
     shape = struct.unpack(f">{ndim}I", raw[4:header_size])
-    expected, actual = int(np.prod(shape, dtype=np.int64)), len(raw) - header_size
+    expected, actual = math.prod(shape), len(raw) - header_size  # Python ints: no overflow
     if actual != expected:
         problem = "truncated" if actual < expected else "longer than its header says (trailing bytes)"
         raise DataError(f"{path} is {problem}: shape {shape} needs {expected} bytes, found {actual}: {_REPLACE}")

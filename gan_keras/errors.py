@@ -17,3 +17,7 @@ class UserError(Exception):
     def __init__(self, message, exit_code=EXIT_DATA_OR_IO):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class NonFiniteError(UserError):
+    """Training produced NaN or infinite losses or weights; nothing of that step was saved (exit status 1)."""

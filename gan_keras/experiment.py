@@ -15,8 +15,9 @@ from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.config import RunConfig
 from gan_keras.devices import describe_device, make_deterministic
-from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.errors import EXIT_USAGE, NonFiniteError, UserError
 from gan_keras.report import RunReport
+from gan_keras.runfolder import RunFolder
 from gan_keras.training import LoopConfig, train
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -68,19 +69,42 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     Returns:
         The finished `TrainingRun`.
 
+    The run holds the folder's lock (`gan_keras.runfolder`) from start to end.
+    A fresh run refuses a folder holding an earlier run's files unless
+    `overwrite` (which removes them first).
+
     Raises:
-        UserError: if the output folder holds a run and neither `resume` nor
-            `overwrite` is set.
-        CheckpointError: if the checkpoint to resume from does not fit.
+        UserError: (exit status 2) if the output folder holds a run and
+            neither `resume` nor `overwrite` is set.
+        RunFolderError: if another run holds the folder.
+        CheckpointError: if the checkpoint to resume from does not fit or
+            holds non-finite values.
+        NonFiniteError: (exit status 1) if a loss or weight becomes
+            non-finite; nothing of that step is saved.
     """
     out = config.output_dir
+    if config.tensorboard and os.path.exists(config.tensorboard) and not os.path.isdir(config.tensorboard):
+        raise UserError(f"--tensorboard {config.tensorboard} exists and is not a directory", EXIT_USAGE)
+    with RunFolder(out) as folder:
+        return _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid,
+                           evaluation)
+
+
+def _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid, evaluation):
+    out = config.output_dir
     checkpoint_path = os.path.join(out, CHECKPOINT_FILE)
-    if os.path.exists(checkpoint_path) and not (config.resume or config.overwrite):
+    has_checkpoint = os.path.exists(checkpoint_path)
+    if has_checkpoint and not (config.resume or config.overwrite):
         raise UserError(
             f"{out} already holds a run ({CHECKPOINT_FILE}); pass --resume to continue it, "
             f"--overwrite to start afresh, or choose another --output-dir",
             exit_code=EXIT_USAGE,
         )
+    if folder.previous_owner_crashed:
+        print(f"Note: the previous run in {out} ended without finishing cleanly (killed or crashed)")
+    resuming = config.resume and has_checkpoint
+    if not resuming:
+        folder.check_fresh_start(config.overwrite)
     if config.deterministic:
         make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
@@ -88,7 +112,7 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     gan = dataclasses.replace(build_gan(), name=model)
     settings = checkpoint_settings(config, model, model_config)
     start_step = 0
-    if config.resume and os.path.exists(checkpoint_path):
+    if resuming:
         start_step = checkpoint.load_checkpoint(checkpoint_path, gan, settings)
         print(f"Resuming from step {start_step} ({checkpoint_path})")
     elif config.resume:
@@ -100,10 +124,11 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     save_interval = config.save_interval or per_epoch
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, **(loop or {}))
     extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
+    history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
+                         extra_fields=[f for c in extra for f in c.fields])
     standard = [
-        cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
-                   extra_fields=[f for c in extra for f in c.fields]),
-        cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings),
+        history,
+        cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings, history),
         cb.ModelSaver(os.path.join(out, "generator.keras")),
     ]
     if image_grid:
@@ -119,7 +144,16 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
         print(f"Training {model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
               f"{per_epoch} steps per epoch; outputs in {out}")
     started = time.perf_counter()
-    run = train(gan, source, loop_config, extra + standard, start_step=start_step)
+    try:
+        run = train(gan, source, loop_config, extra + standard, start_step=start_step)
+    except NonFiniteError as error:
+        if os.path.exists(checkpoint_path):
+            saved = checkpoint.read_checkpoint_header(checkpoint_path)["step"]
+            kept = f"the last checkpoint ({CHECKPOINT_FILE}, step {saved}) and the history up to it are intact"
+        else:
+            kept = "no checkpoint was written yet"
+        raise NonFiniteError(f"{error}; {kept}. The same seed repeats the same steps: change a setting "
+                             f"(e.g. --seed or the model's sizes) before --resume or --overwrite") from None
     seconds = time.perf_counter() - started
     done = run.step - start_step
     if done:

@@ -42,6 +42,7 @@ def atomic_path(path):
         raise UserError(f"cannot write {path}: {error.strerror or error}", EXIT_DATA_OR_IO) from None
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 -> the mode a plain open() would give
         yield tmp
         _fsync_file(tmp)
         os.replace(tmp, path)
@@ -85,8 +86,15 @@ def write_text(path, text):
         f.write(text)
 
 
-def remove_stale_temp_files(directory):
+def remove_stale_temp_files(directory, extra_prefixes=()):
     """Removes the temporary files a killed run left in `directory` (not in subfolders).
+
+    Call it only while holding the folder's lock (`gan_keras.runfolder`): a
+    running writer's temporary file looks the same.
+
+    Args:
+        directory: The folder.
+        extra_prefixes: Further name prefixes of temporary files (of earlier versions).
 
     Returns:
         The number of files removed.
@@ -98,13 +106,19 @@ def remove_stale_temp_files(directory):
         return 0
     for name in names:
         path = os.path.join(directory, name)
-        if name.startswith(TEMP_PREFIX) and os.path.isfile(path) and not os.path.islink(path):
+        if name.startswith((TEMP_PREFIX, *extra_prefixes)) and os.path.isfile(path) and not os.path.islink(path):
             try:
                 os.unlink(path)
                 removed += 1
             except OSError:
                 pass
     return removed
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_file(path):

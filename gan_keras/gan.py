@@ -71,9 +71,32 @@ class GAN:
             model=self.name,
         )
 
+    def non_finite(self):
+        """Which of the two models hold NaN or infinite weights (see `non_finite_variables`)."""
+        return non_finite_variables({"generator": self.generator.variables,
+                                     "discriminator": self.discriminator.variables})
+
     def save_generator(self, path):
         """Saves the generator and its info (see `gan_keras.artifact.save_generator`)."""
         artifact.save_generator(path, self.generator, self.generator_info())
+
+
+def non_finite_variables(groups):
+    """The first non-finite variable of each group, as `(group, index, path)`; empty when all are finite.
+
+    Args:
+        groups: dict of group name (e.g. "generator") -> list of Keras variables.
+    """
+    import keras
+
+    found = []
+    for group, variables in groups.items():
+        for i, variable in enumerate(variables):
+            value = keras.ops.convert_to_numpy(variable)
+            if np.issubdtype(value.dtype, np.floating) and not np.isfinite(value).all():
+                found.append((group, i, getattr(variable, "path", str(i))))
+                break
+    return found
 
 
 def _as_label_column(labels):

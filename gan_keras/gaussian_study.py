@@ -76,8 +76,11 @@ class MomentTrajectory(Callback):
                 if step <= run.step and math.isfinite(mean):
                     self.points.append((step, mean, std))
 
+    def saves_at(self, step):
+        return step == 1 or step % self.interval == 0
+
     def on_step_end(self, run, logs):
-        if run.step == 1 or run.step % self.interval == 0 or run.step == run.config.total_steps:
+        if self.saves_at(run.step) or run.step == run.config.total_steps:
             samples = run.gan.generate(self.noise)
             mean, std = float(np.mean(samples)), float(np.std(samples))
             logs.update(mean=mean, std=std)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from gan_keras.config import Config, class_label, finite_number, latent_size, positive, positive_number, setting
+from gan_keras.config import Config, ConfigError, class_label, finite_number, latent_size, positive, positive_number, setting
 from gan_keras.data import DATASET_FOLDERS
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
@@ -67,6 +67,15 @@ class GaussianConfig(Config):
                                            "only, the write-up's discriminator)")
     d_steps: int = setting(1, "discriminator updates (a real and a fake batch each) per step", check=positive)
     g_steps: int = setting(1, "generator updates per step", check=positive)
+
+    # The models compute in float32 (largest value 3.4e38): samples out to 8 standard deviations must fit.
+    MAX_MAGNITUDE = 1e30
+
+    def validate(self):
+        if abs(self.target_mean) + 8 * self.target_std > self.MAX_MAGNITUDE:
+            raise ConfigError("target_std" if self.target_std > abs(self.target_mean) else "target_mean",
+                              f"is too large: |mean| + 8 std must stay below {self.MAX_MAGNITUDE:g} "
+                              f"(the models compute in float32)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +135,8 @@ class Recipe:
         evaluate: Whether it evaluates by default (once per epoch).
         options: A config class of further settings that are not part of the
             model (not stored in checkpoints), or None.
+        memory: `(model_config, batch_size) -> bytes`, a rough upper estimate
+            of what training needs (checked before anything is allocated).
         train: `(run_config, model_config, options) -> exit status` for a GAN
             that trains otherwise than once on loaded data (the Gaussian
             study); None for the standard run.
@@ -145,7 +156,15 @@ class Recipe:
     evaluable: bool = True
     evaluate: bool = False
     options: type | None = None
+    memory: Callable = lambda config, batch_size: 0
     train: Callable | None = None
+
+
+def _memory_estimate(weights_per_latent, other_weights, floats_per_sample):
+    """`(config, batch) -> bytes`: weights, gradients and two Adam moments in float32 (16 bytes each),
+    plus a batch's activations kept for the backward pass of both models."""
+    return lambda config, batch: (16 * (config.latent_dim * weights_per_latent + other_weights)
+                                  + 4 * 4 * batch * floats_per_sample)
 
 
 def _load_fashion(config, data_dir):
@@ -210,12 +229,14 @@ RECIPES = {
         name="dcgan", summary="the book's DCGAN on Fashion-MNIST (sections 8.1 and 8.4)", config=DCGANConfig,
         output_dir=lambda config: "outputs/fashion_dcgan", output_dir_help="outputs/fashion_dcgan",
         batch_size=32, epochs=10, build=_build_dcgan, load=_load_fashion, evaluate=True,
+        memory=_memory_estimate(7 * 7 * 128, 1_250_000, 150_000),
     ),
     "cgan": Recipe(
         name="cgan", summary="the conditional GAN (a class label in, an image of that class out)", config=CGANConfig,
         output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES[config.dataset]}_cgan",
         output_dir_help="outputs/<fashion or mnist>_cgan",
         batch_size=64, epochs=20, build=_build_cgan, load=_load_labelled,
+        memory=_memory_estimate(256, 1_500_000, 10_000),
     ),
     "mlp": Recipe(
         name="mlp_gan", summary='the lecture\'s "police vs. faker" MLP GAN on the images of one class',
@@ -224,11 +245,13 @@ RECIPES = {
         output_dir_help="outputs/<fashion or mnist>_mlp_<schedule>",
         batch_size=MLP_BATCH_SIZE, batch_size_help=f"{MLP_BATCH_SIZE}, or the whole class with --schedule one-side",
         epochs=40, build=_build_mlp, load=_load_one_class, loop=lambda config: MLP_SCHEDULES[config.schedule],
+        memory=_memory_estimate(64, 60_000, 2_000),
     ),
     "gaussian": Recipe(
         name="gaussian", summary="the 1-D Gaussian GAN, once or as a stability study over seeds",
         config=GaussianConfig, output_dir=lambda config: "outputs/gaussian", output_dir_help="outputs/gaussian",
         batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, options=StudyConfig, train=_train_gaussian,
         loop=lambda config: dict(d_steps=config.d_steps, g_steps=config.g_steps),
+        memory=_memory_estimate(50, 6_000, 500),
     ),
 }

@@ -14,6 +14,8 @@ import signal
 import numpy as np
 from tqdm import tqdm
 
+from gan_keras.errors import NonFiniteError
+
 HISTORY_FIELDS = ("step", "epoch", "d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
 
 
@@ -61,6 +63,15 @@ class Callback:
 
     fields = ()
 
+    def saves_at(self, step):
+        """Whether `on_step_end` of `step` writes anything made from the weights (a file, a metric).
+
+        The trainer checks that every weight is finite before such a step's
+        callbacks run (and before the end of a run); other steps only check
+        the losses, which turn non-finite one step after the weights do.
+        """
+        return False
+
     def on_train_begin(self, run):
         pass
 
@@ -72,6 +83,9 @@ class Callback:
 
     def on_interrupt(self, run):
         pass
+
+    def on_abort(self, run):
+        """The run stops with an error (e.g. non-finite values): release resources, write nothing new."""
 
 
 @dataclasses.dataclass
@@ -92,6 +106,12 @@ def train(gan, source, config, callbacks=(), start_step=0):
     callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
     returns with `run.interrupted` set. A second Ctrl-C stops at once.
 
+    After every step, before any callback sees it, the losses of the models
+    that trained and every weight of both models must be finite; otherwise
+    the run stops with `NonFiniteError` and no callback writes anything of
+    that step (each gets `on_abort`), so the last checkpoint, history row and
+    saved generator stay those of finite weights.
+
     Args:
         gan: A `gan_keras.gan.GAN`.
         source: An object with `batch(index) -> (samples, labels or None)`,
@@ -102,6 +122,10 @@ def train(gan, source, config, callbacks=(), start_step=0):
 
     Returns:
         The final `TrainingRun`.
+
+    Raises:
+        NonFiniteError: (exit status 1) at the first step with a non-finite
+            loss or weight; names the step and the model.
     """
     run = TrainingRun(gan=gan, source=source, config=config, step=start_step)
     for callback in callbacks:
@@ -113,25 +137,67 @@ def train(gan, source, config, callbacks=(), start_step=0):
         total=config.total_steps, initial=start_step, disable=not config.progress,
         unit="step", dynamic_ncols=True,
     )
-    with _StopRequests() as stop:
-        for step in range(start_step + 1, config.total_steps + 1):
-            logs = train_step(gan, source, config, step, valid, fake)
-            run.step = step
-            for callback in callbacks:
-                callback.on_step_end(run, logs)
-            bar.update(1)
-            bar.set_postfix(
-                {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
-                refresh=False,
-            )
-            if stop.requested:
-                run.interrupted = True
-                break
-    bar.close()
-    hooks = "on_interrupt" if run.interrupted else "on_train_end"
-    for callback in callbacks:
-        getattr(callback, hooks)(run)
+    checked = start_step  # the last step whose weights were checked (a resumed checkpoint's are)
+    try:
+        with _StopRequests() as stop:
+            for step in range(start_step + 1, config.total_steps + 1):
+                logs = train_step(gan, source, config, step, valid, fake)
+                weights = step == config.total_steps or any(callback.saves_at(step) for callback in callbacks)
+                problem = non_finite_problem(gan, logs, *config.trains(step), weights=weights)
+                if problem:
+                    raise NonFiniteError(f"step {step}: {problem}; nothing of this step was saved")
+                checked = step if weights else checked
+                run.step = step
+                for callback in callbacks:
+                    callback.on_step_end(run, logs)
+                bar.update(1)
+                bar.set_postfix(
+                    {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
+                    refresh=False,
+                )
+                if stop.requested:
+                    run.interrupted = True
+                    break
+        if checked != run.step:  # the end hooks save the models
+            problem = non_finite_problem(gan, {}, False, False)
+            if problem:
+                raise NonFiniteError(f"step {run.step}: {problem}; nothing of this step was saved")
+        bar.close()
+        hooks = "on_interrupt" if run.interrupted else "on_train_end"
+        for callback in callbacks:
+            getattr(callback, hooks)(run)
+    except BaseException:
+        bar.close()
+        for callback in callbacks:
+            try:
+                callback.on_abort(run)
+            except Exception:  # the original error is the one to report
+                pass
+        raise
     return run
+
+
+def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
+    """What is non-finite after a step, in words ("" when everything is finite).
+
+    Args:
+        gan: The `GAN`.
+        logs: The step's logs (losses of a model the schedule skipped are NaN
+            on purpose and not checked).
+        trained_d: Whether the discriminator trained in this step.
+        trained_g: Whether the generator trained in this step.
+        weights: Whether to check every weight of both models too (about
+            10 ms for the DCGAN on a CPU, so only before a step that saves).
+    """
+    losses = [(name, "discriminator") for name in ("d_loss_real", "d_loss_fake") if trained_d]
+    losses += [("g_loss", "generator")] if trained_g else []
+    for name, model in losses:
+        if not math.isfinite(logs[name]):
+            return f"non-finite {model} loss ({name} = {logs[name]})"
+    bad = gan.non_finite() if weights else []
+    if bad:
+        return "non-finite weights in " + ", ".join(f"the {group} ({path})" for group, _, path in bad)
+    return ""
 
 
 def train_step(gan, source, config, step, valid, fake):

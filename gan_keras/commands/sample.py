@@ -41,6 +41,7 @@ def run(args):
     if args.out.endswith(".png") and len(image_shape) != 3:
         raise UserError(f"{args.generator} draws samples of shape {image_shape}, not images: use --out FILE.npz",
                         EXIT_USAGE)
+    cli.check_memory(args.n * int(np.prod(image_shape)) * 12, f"{args.n:,} samples of shape {image_shape}", "--n")
     images, labels = generator.sample(args.n, np.random.default_rng(args.seed), label=args.label)
     if args.out.endswith(".npz"):
         arrays = {"images": artifact.to_uint8(images)} if len(image_shape) == 3 else {"samples": images}

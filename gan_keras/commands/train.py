@@ -69,6 +69,8 @@ def configs_from_args(args, recipe, data=None):
 def run(args, recipe):
     """Trains `recipe` with the parsed flags; returns the exit status."""
     model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
+    cli.check_memory(recipe.memory(model, config.batch_size), f"{recipe.name} with these sizes",
+                     "--latent-dim or --batch-size")
     cli.check_output_dir(config.output_dir)
     data = None
     if recipe.load is not None:

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from gan_keras import artifact, fileio
+from gan_keras.errors import EXIT_USAGE, UserError
 from gan_keras.evaluation.evaluator import FIELDS, Evaluator
 from gan_keras.training import Callback
 
@@ -61,7 +62,10 @@ class EvaluationCallback(Callback):
 
     def on_train_begin(self, run):
         if self.evaluator is None:
-            self.evaluator = Evaluator(n=self.n, **self.evaluator_kwargs)
+            try:
+                self.evaluator = Evaluator(n=self.n, **self.evaluator_kwargs)
+            except ValueError as error:  # e.g. fewer test images than samples per evaluation
+                raise UserError(f"cannot evaluate {self.n} samples: {error}; lower --eval-n", EXIT_USAGE) from None
         os.makedirs(self.output_dir, exist_ok=True)
         gan = run.gan
         rng = np.random.default_rng([self.evaluator.seed, 0, 1])  # steps draw from (seed, step), grids (seed, 0)
@@ -76,8 +80,11 @@ class EvaluationCallback(Callback):
             with open(self.best_metrics_path) as f:
                 self.best_fd = float(json.load(f)["fd"])
 
+    def saves_at(self, step):
+        return step % self.interval == 0
+
     def on_step_end(self, run, logs):
-        if run.step % self.interval != 0:
+        if not self.saves_at(run.step):
             return
         result = self.evaluate(run.gan)
         logs.update({name: result.get(name, math.nan) for name in self.fields})
