@@ -30,7 +30,9 @@ class FrozenDiscriminatorGAN(keras.Model):
 
     The generator's first input is the noise; any further inputs (class
     labels of a conditional GAN) are passed on to the discriminator after the
-    image, in the same order.
+    image, in the same order. An image-conditioned generator (pix2pix, SRGAN)
+    takes one input image; its discriminator sees the generated image and,
+    with `discriminator_sees_input`, that input image after it.
 
     Args:
         generator: `keras.Model` mapping noise (and conditions) to images.
@@ -41,21 +43,34 @@ class FrozenDiscriminatorGAN(keras.Model):
             batch, as in Keras 2 and the book; default) or "moving" (their
             moving statistics, what a frozen layer does in Keras 3). Neither
             changes the stored statistics.
+        discriminator_sees_input: Whether the discriminator gets
+            `[image, generator input]` (pix2pix's conditional discriminator).
+        reconstruction: Whether the model also outputs the generated images,
+            `[validity, images]`, for a reconstruction loss against the real
+            images (pix2pix's L1, SRGAN's content loss).
     """
 
-    def __init__(self, generator, discriminator, discriminator_norm="batch", name="combined", **kwargs):
+    def __init__(self, generator, discriminator, discriminator_norm="batch", discriminator_sees_input=False,
+                 reconstruction=False, name="combined", **kwargs):
         if discriminator_norm not in NORM_MODES:
             raise ValueError(f"discriminator_norm must be one of {NORM_MODES}, got {discriminator_norm!r}")
         super().__init__(name=name, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_norm = discriminator_norm
+        self.discriminator_sees_input = discriminator_sees_input
+        self.reconstruction = reconstruction
 
     def call(self, inputs, training=None):
         images = self.generator(inputs, training=training)
-        conditions = list(inputs[1:]) if isinstance(inputs, (list, tuple)) else []
+        if self.discriminator_sees_input:
+            judged = [images, inputs]
+        else:
+            conditions = list(inputs[1:]) if isinstance(inputs, (list, tuple)) else []
+            judged = [images, *conditions] if conditions else images
         with _frozen_normalization(self.discriminator, self.discriminator_norm):
-            return self.discriminator([images, *conditions] if conditions else images, training=training)
+            validity = self.discriminator(judged, training=training)
+        return [validity, images] if self.reconstruction else validity
 
     # Only the generator learns here. The discriminator's variables are listed
     # as non-trainable state, so that stateless backends (JAX) read their
@@ -78,7 +93,8 @@ class FrozenDiscriminatorGAN(keras.Model):
 
 
 def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None, jit_compile="auto",
-                   discriminator_norm="batch"):
+                   discriminator_norm="batch", discriminator_sees_input=False, reconstruction_loss=None,
+                   adversarial_weight=1.0, reconstruction_weight=100.0):
     """Compiles the discriminator and returns the compiled combined model.
 
     After this call the book's training pattern works as written, in any order
@@ -101,6 +117,15 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
             this DCGAN (see benchmarks/train_step.py).
         discriminator_norm: "batch" (default) or "moving"; see
             `FrozenDiscriminatorGAN`.
+        discriminator_sees_input: See `FrozenDiscriminatorGAN`.
+        reconstruction_loss: None (the book's GANs: the adversarial loss
+            alone), or "mae" (pix2pix's L1) or "mse" (SRGAN's pixel content
+            loss) between generated and real images, as a second output.
+        adversarial_weight: Weight of the adversarial loss when there is a
+            reconstruction loss (pix2pix 1; SRGAN 1e-3; 0 trains on the
+            reconstruction alone).
+        reconstruction_weight: Weight of the reconstruction loss (pix2pix's
+            lambda, 100; SRGAN 1).
 
     Returns:
         The compiled `FrozenDiscriminatorGAN`.
@@ -118,15 +143,19 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
         metrics=["accuracy"],
         jit_compile=jit_compile,
     )
-    combined = FrozenDiscriminatorGAN(generator, discriminator, discriminator_norm)
+    combined = FrozenDiscriminatorGAN(generator, discriminator, discriminator_norm, discriminator_sees_input,
+                                      reconstruction=reconstruction_loss is not None)
     # The combined model's accuracy against "real" labels is the share of
     # fakes the discriminator calls real (the "scam ratio").
-    combined.compile(
-        optimizer=g_optimizer,
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=jit_compile,
-    )
+    if reconstruction_loss is None:
+        combined.compile(optimizer=g_optimizer, loss="binary_crossentropy", metrics=["accuracy"],
+                         jit_compile=jit_compile)
+    else:
+        if reconstruction_loss not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"reconstruction_loss must be one of {RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}")
+        combined.compile(optimizer=g_optimizer, loss=["binary_crossentropy", reconstruction_loss],
+                         loss_weights=[adversarial_weight, reconstruction_weight], metrics=[["accuracy"], []],
+                         jit_compile=jit_compile)
     return combined
 
 
@@ -136,6 +165,7 @@ def default_optimizer(learning_rate=LEARNING_RATE, beta_1=BETA_1):
 
 
 NORM_MODES = ("batch", "moving")
+RECONSTRUCTION_LOSSES = ("mae", "mse")
 
 
 @contextlib.contextmanager

@@ -125,7 +125,7 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, **(loop or {}))
     extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
     history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
-                         extra_fields=[f for c in extra for f in c.fields])
+                         extra_fields=list(gan.log_fields) + [f for c in extra for f in c.fields])
     standard = [
         history,
         cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings, history),

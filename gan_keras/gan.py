@@ -22,6 +22,14 @@ class GAN:
         pixel_range: `(low, high)` of the generator's images: (-1, 1) for
             tanh outputs, (0, 1) for sigmoid outputs.
         name: Short name of the GAN, saved with its generator.
+        image_conditioned: Whether the generator translates an input image
+            (pix2pix, SRGAN) instead of drawing from noise; the data source
+            then yields `(target images, input images)` pairs.
+        discriminator_sees_input: For an image-conditioned GAN, whether the
+            discriminator judges `[image, input image]` pairs (pix2pix).
+        reconstruction: For an image-conditioned GAN, whether the combined
+            model also outputs the images for a reconstruction loss against
+            the targets (then `combined` takes `[valid, targets]`).
     """
 
     generator: object
@@ -32,6 +40,9 @@ class GAN:
     num_classes: int | None = None
     pixel_range: tuple = (-1.0, 1.0)
     name: str = "gan"
+    image_conditioned: bool = False
+    discriminator_sees_input: bool = False
+    reconstruction: bool = False
 
     @property
     def conditional(self):
@@ -47,13 +58,44 @@ class GAN:
             return None
         return rng.integers(0, self.num_classes, size=(n, 1), dtype=np.int32)
 
+    def fake_inputs(self, rng, n, condition=None):
+        """What one fake batch is made from: `(noise, condition)`.
+
+        Args:
+            rng: numpy Generator (noise first, then labels, so that every GAN
+                draws in the same order).
+            n: Batch size.
+            condition: The real batch's condition (labels or input images).
+
+        Returns:
+            Noise `(n, latent_dim)` and freshly drawn labels for a noise GAN
+            (labels None if unconditional); `(None, condition)` for an
+            image-conditioned GAN, which translates the real batch's inputs.
+        """
+        if self.image_conditioned:
+            return None, condition
+        return self.sample_noise(rng, n), self.sample_labels(rng, n)
+
     def generator_inputs(self, noise, labels=None):
-        """The generator's input: noise, or `[noise, labels]` if conditional."""
+        """The generator's input: noise, `[noise, labels]` if conditional, the input images if image-conditioned."""
+        if self.image_conditioned:
+            return labels
         return [noise, _as_label_column(labels)] if self.conditional else noise
 
     def discriminator_inputs(self, images, labels=None):
-        """The discriminator's input: images, or `[images, labels]` if conditional."""
+        """The discriminator's input: images, or `[images, labels or input images]` if it is conditional."""
+        if self.image_conditioned:
+            return [images, labels] if self.discriminator_sees_input else images
         return [images, _as_label_column(labels)] if self.conditional else images
+
+    def generator_targets(self, valid, images):
+        """The combined model's targets: "real" labels, and the real images with a reconstruction loss."""
+        return [valid, images] if self.reconstruction else valid
+
+    @property
+    def log_fields(self):
+        """History columns beyond the book's: the reconstruction loss of a GAN that has one."""
+        return ("g_content",) if self.reconstruction else ()
 
     def generate(self, noise, labels=None):
         """Runs the generator in inference mode; returns a numpy array of images."""
@@ -65,10 +107,13 @@ class GAN:
 
     def generator_info(self):
         """The `GeneratorInfo` saved beside this GAN's generator."""
+        shape = tuple(int(d) if d is not None else 0 for d in self.generator.outputs[0].shape[1:])
+        condition = None
+        if self.image_conditioned:
+            condition = tuple(int(d) if d is not None else 0 for d in self.generator.inputs[0].shape[1:])
         return artifact.GeneratorInfo(
             latent_dim=self.latent_dim, noise=self.noise, num_classes=self.num_classes,
-            pixel_range=tuple(self.pixel_range), image_shape=tuple(int(d) for d in self.generator.outputs[0].shape[1:]),
-            model=self.name,
+            pixel_range=tuple(self.pixel_range), image_shape=shape, condition_shape=condition, model=self.name,
         )
 
     def non_finite(self):

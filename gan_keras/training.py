@@ -33,6 +33,8 @@ class LoopConfig:
             with `g_only_steps` this gives the "one side at a time" schedule.
         g_only_steps: Steps after those that train only the generator.
         progress: Whether to show a tqdm progress bar.
+        adversarial: False trains the generator alone, on its reconstruction
+            loss (pix2pix's "L1 only", SRGAN's SRResNet): no discriminator step.
     """
 
     total_steps: int
@@ -42,9 +44,12 @@ class LoopConfig:
     d_only_steps: int = 0
     g_only_steps: int = 0
     progress: bool = True
+    adversarial: bool = True
 
     def trains(self, step):
         """Returns `(train_discriminator, train_generator)` for 1-based `step`."""
+        if not self.adversarial:
+            return False, True
         if step <= self.d_only_steps:
             return True, False
         if step <= self.d_only_steps + self.g_only_steps:
@@ -131,8 +136,9 @@ def train(gan, source, config, callbacks=(), start_step=0):
     for callback in callbacks:
         callback.on_train_begin(run)
     batch_size = source.batch_size
-    valid = np.ones((batch_size, 1), np.float32)
-    fake = np.zeros((batch_size, 1), np.float32)
+    patch = tuple(gan.discriminator.outputs[0].shape[1:])  # (1,), or a PatchGAN's (h, w, 1)
+    valid = np.ones((batch_size, *patch), np.float32)
+    fake = np.zeros((batch_size, *patch), np.float32)
     bar = tqdm(
         total=config.total_steps, initial=start_step, disable=not config.progress,
         unit="step", dynamic_ncols=True,
@@ -190,7 +196,7 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
             10 ms for the DCGAN on a CPU, so only before a step that saves).
     """
     losses = [(name, "discriminator") for name in ("d_loss_real", "d_loss_fake") if trained_d]
-    losses += [("g_loss", "generator")] if trained_g else []
+    losses += [(name, "generator") for name in ("g_loss", *gan.log_fields)] if trained_g else []
     for name, model in losses:
         if not math.isfinite(logs[name]):
             return f"non-finite {model} loss ({name} = {logs[name]})"
@@ -205,31 +211,34 @@ def train_step(gan, source, config, step, valid, fake):
 
     Args:
         gan: The `GAN`.
-        source: The real-data source.
+        source: The real-data source: `batch(i)` gives `(images, condition)`,
+            the condition being labels, input images (paired data) or None.
         config: `LoopConfig` (seed, d_steps, g_steps, schedule).
         step: 1-based step number; all randomness comes from `(seed, step)`.
-        valid: `(batch_size, 1)` ones, the "real" labels.
-        fake: `(batch_size, 1)` zeros, the "fake" labels.
+        valid: The "real" labels: ones of the discriminator's output shape.
+        fake: The "fake" labels: zeros of that shape.
 
     Returns:
         dict with step, epoch, d_loss_real, d_loss_fake, d_loss, d_acc,
-        g_loss, scam_ratio (NaN for a model the schedule skipped).
+        g_loss, scam_ratio (NaN for a model the schedule skipped), and the
+        GAN's `log_fields` (e.g. g_content, the reconstruction loss).
     """
     train_d, train_g = config.trains(step)
     rng = np.random.default_rng([config.seed, step])
     nan = float("nan")
     logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
+    logs.update({name: nan for name in gan.log_fields})
     batch_size = source.batch_size
     epoch = (step - 1) * config.d_steps // source.batches_per_epoch
+    images = condition = None
     if train_d:
         real_losses, fake_losses, accuracies = [], [], []
         for k in range(config.d_steps):
-            images, labels = source.batch((step - 1) * config.d_steps + k)
-            noise = gan.sample_noise(rng, batch_size)
-            fake_labels = gan.sample_labels(rng, batch_size)
-            fake_images = gan.generate(noise, fake_labels)
-            real = gan.discriminator.train_on_batch(gan.discriminator_inputs(images, labels), valid)
-            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_labels), fake)
+            images, condition = source.batch((step - 1) * config.d_steps + k)
+            noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
+            fake_images = gan.generate(noise, fake_condition)
+            real = gan.discriminator.train_on_batch(gan.discriminator_inputs(images, condition), valid)
+            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_condition), fake)
             real_losses.append(real[0])
             fake_losses.append(false[0])
             accuracies.append(0.5 * (real[1] + false[1]))
@@ -239,14 +248,25 @@ def train_step(gan, source, config, step, valid, fake):
             d_acc=float(np.mean(accuracies)),
         )
     if train_g:
-        g_losses, fooled = [], []
+        if gan.image_conditioned and images is None:  # the generator learns from this step's pairs
+            images, condition = source.batch((step - 1) * config.d_steps)
+        g_losses, fooled, content = [], [], []
         for _ in range(config.g_steps):
-            noise = gan.sample_noise(rng, batch_size)
-            labels = gan.sample_labels(rng, batch_size)
-            g_loss, g_acc = gan.combined.train_on_batch(gan.generator_inputs(noise, labels), valid)
-            g_losses.append(g_loss)
-            fooled.append(g_acc)
+            noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
+            inputs, targets = gan.generator_inputs(noise, g_condition), gan.generator_targets(valid, images)
+            if gan.reconstruction:
+                result = gan.combined.train_on_batch(inputs, targets, return_dict=True)
+                g_losses.append(result["binary_crossentropy_loss"])
+                fooled.append(result["accuracy"])
+                content.append(next(v for k, v in result.items()
+                                    if k.endswith("_loss") and k not in ("loss", "binary_crossentropy_loss")))
+            else:
+                g_loss, g_acc = gan.combined.train_on_batch(inputs, targets)
+                g_losses.append(g_loss)
+                fooled.append(g_acc)
         logs.update(g_loss=float(np.mean(g_losses)), scam_ratio=float(np.mean(fooled)))
+        if content:
+            logs["g_content"] = float(np.mean(content))
     logs["d_loss"] = 0.5 * (logs["d_loss_real"] + logs["d_loss_fake"])
     logs.update(step=step, epoch=epoch + 1)
     return logs
