@@ -107,8 +107,9 @@ class GeneratorInfo:
 
     def __post_init__(self):
         problems = []
-        if not _is_int(self.latent_dim) or self.latent_dim < 1:
-            problems.append(f"latent_dim must be a positive integer, got {self.latent_dim!r}")
+        least = 0 if self.condition_shape is not None else 1  # an image-translating generator takes no noise
+        if not _is_int(self.latent_dim) or self.latent_dim < least:
+            problems.append(f"latent_dim must be an integer >= {least}, got {self.latent_dim!r}")
         if self.noise not in NOISE_KINDS:
             problems.append(f"noise must be one of {', '.join(NOISE_KINDS)}, got {self.noise!r}")
         if self.num_classes is not None and (not _is_int(self.num_classes) or self.num_classes < 1):
@@ -119,10 +120,10 @@ class GeneratorInfo:
                 or not pair[0] < pair[1]):
             problems.append(f"pixel_range must be two finite numbers, low < high, got {pair!r}")
         for name in ("image_shape", "condition_shape"):
-            shape = getattr(self, name)
+            shape = getattr(self, name)  # 0 = any size (a fully convolutional generator)
             if shape is not None and (not isinstance(shape, (tuple, list)) or not shape
-                                      or not all(_is_int(d) and d > 0 for d in shape)):
-                problems.append(f"{name} must be a list of positive integers, got {shape!r}")
+                                      or not all(_is_int(d) and d >= 0 for d in shape)):
+                problems.append(f"{name} must be a list of integers >= 0, got {shape!r}")
         if self.vocabulary is not None and not all(isinstance(w, str) for w in self.vocabulary):
             problems.append("vocabulary must be a list of words")
         if problems:
@@ -136,6 +137,11 @@ class GeneratorInfo:
     @property
     def conditional(self):
         return self.num_classes is not None
+
+    @property
+    def image_conditioned(self):
+        """Whether the generator translates an input image (`condition_shape`) instead of drawing from noise."""
+        return self.condition_shape is not None
 
     def to_json(self):
         """The info as a JSON-ready dict (with the sidecar's format number)."""
@@ -177,7 +183,14 @@ class Generator:
         self.info = info
 
     def generate(self, noise, labels=None, batch_size=500):
-        """Runs the model in inference mode; returns its raw outputs as a numpy array (its own pixel range)."""
+        """Runs the model in inference mode; returns its raw outputs as a numpy array (its own pixel range).
+
+        Args:
+            noise: `(n, latent_dim)` noise, or the `(n, h, w, c)` input images of
+                an image-translating generator (in [-1, 1]).
+            labels: `(n,)` labels of a conditional generator.
+            batch_size: Samples per forward pass.
+        """
         outputs = []
         for start in range(0, len(noise), batch_size):
             batch = noise[start:start + batch_size]
@@ -206,6 +219,9 @@ class Generator:
                 out of range.
         """
         info = self.info
+        if info.image_conditioned:
+            raise UserError(f"this generator translates images of shape {info.condition_shape} and draws no "
+                            f"samples from noise: use `gan-keras translate` or `gan-keras upscale`")
         asked = [label] if label is not None else list(classes or [])
         if asked and not info.conditional:
             raise UserError("--label and --classes need a conditional generator")
@@ -272,10 +288,11 @@ def load_generator(path, pixel_range=None, noise=None):
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"cannot load a Keras model from {path}: {first_line}") from None
     inputs = model.inputs
-    if len(inputs) not in (1, 2) or len(inputs[0].shape) != 2:
+    translating = len(inputs) == 1 and len(inputs[0].shape) == 4
+    if len(inputs) not in (1, 2) or (len(inputs[0].shape) != 2 and not translating):
         raise UserError(f"{path} is not a generator of this project (inputs: {[tuple(i.shape) for i in inputs]})")
-    latent_dim = int(inputs[0].shape[-1])
-    image_shape = tuple(int(d) for d in model.outputs[0].shape[1:])
+    latent_dim = 0 if translating else int(inputs[0].shape[-1])
+    image_shape = tuple(int(d) if d is not None else 0 for d in model.outputs[0].shape[1:])
     sidecar = sidecar_path(path)
     if os.path.isfile(sidecar):
         try:
@@ -288,8 +305,10 @@ def load_generator(path, pixel_range=None, noise=None):
             data.setdefault("image_shape", list(image_shape))
         info = GeneratorInfo.from_json(data, sidecar)
     else:
+        condition = tuple(int(d) if d is not None else 0 for d in inputs[0].shape[1:]) if translating else None
         info = GeneratorInfo(latent_dim=latent_dim, num_classes=10 if len(inputs) == 2 else None,
-                             pixel_range=pixel_range or pixel_range_of(model), image_shape=image_shape)
+                             pixel_range=pixel_range or pixel_range_of(model), image_shape=image_shape,
+                             condition_shape=condition)
     if info.latent_dim != latent_dim or (len(inputs) == 2) != info.conditional:
         raise UserError(f"{sidecar} does not describe {path} (latent_dim {info.latent_dim} vs {latent_dim}, "
                         f"conditional {info.conditional} vs {len(inputs) == 2})")

@@ -27,21 +27,28 @@ class SampleGrid(Callback):
         seed: Seed of the fixed noise.
         rows: Grid rows (classes of a conditional GAN, one per row).
         cols: Grid columns.
+        preview: For an image-conditioned GAN, fixed held-out `(inputs,
+            targets)` pairs: the grid shows rows of inputs, outputs and
+            targets, `cols` pairs per group of three rows (inputs smaller
+            than the outputs are enlarged, nearest neighbour).
     """
 
-    def __init__(self, directory, interval, seed, rows=10, cols=10):
+    def __init__(self, directory, interval, seed, rows=10, cols=10, preview=None):
         self.directory = directory
         self.interval = interval
         self.seed = seed
         self.rows = rows
         self.cols = cols
+        self.preview = preview
 
     def on_train_begin(self, run):
         os.makedirs(self.directory, exist_ok=True)
         # Training steps draw from (seed, step) with step >= 1; step 0 is free.
         rng = np.random.default_rng([self.seed, 0])
         gan = run.gan
-        if gan.conditional:
+        if gan.image_conditioned:
+            self.noise, self.labels = None, self.preview[0]
+        elif gan.conditional:
             column_noise = gan.sample_noise(rng, self.cols)
             self.noise = np.tile(column_noise, (self.rows, 1))
             self.labels = np.repeat(np.arange(self.rows) % gan.num_classes, self.cols)
@@ -67,9 +74,12 @@ class SampleGrid(Callback):
     def save(self, run):
         """Writes the grid of the current generator; returns its path."""
         images = run.gan.to_tanh_range(run.gan.generate(self.noise, self.labels))
+        rows = self.rows
+        if run.gan.image_conditioned:
+            images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
-        plotting.save_image_grid(images, path, self.rows, self.cols)
-        plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), self.rows, self.cols)
+        plotting.save_image_grid(images, path, rows, self.cols)
+        plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), rows, self.cols)
         return path
 
 

@@ -182,6 +182,28 @@ class RunConfig(Config):
             which = "--eval-interval" if self.eval_interval is not None else "--eval-n"
             raise ConfigError("no_eval", f"excludes {which}")
 
+    def eval_samples(self, classes=None):
+        """Samples per evaluation: `eval_n`, by default 2,000 or all test images of `classes` if fewer."""
+        return min(EVAL_N, evaluation_limit(classes)) if self.eval_n is None else self.eval_n
+
+    def check_evaluation(self, dataset="fashion_mnist", classes=None):
+        """Checks that the evaluation asked for is possible (before anything loads).
+
+        Raises:
+            UserError: (exit status 2) for another dataset than Fashion-MNIST,
+                or an `eval_n` outside 10..the test images (of `classes`).
+        """
+        if not self.evaluate:
+            return
+        if dataset != "fashion_mnist":
+            raise UserError(f"evaluation needs --dataset fashion_mnist (the evaluation classifier knows "
+                            f"Fashion-MNIST only), got {dataset}; pass --no-eval or leave out --eval-interval",
+                            EXIT_USAGE)
+        limit, n = evaluation_limit(classes), self.eval_samples(classes)
+        if not 10 <= n <= limit:
+            which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
+            raise ConfigError("eval_n", f"must be in 10..{limit} (the test images{which}), got {n}")
+
     def total_steps(self, batches_per_epoch):
         """Steps of the whole run: `steps`, else `epochs` passes."""
         return self.steps if self.steps is not None else self.epochs * batches_per_epoch
@@ -190,6 +212,16 @@ class RunConfig(Config):
     def jit_compile(self):
         """Keras' `jit_compile` setting for `xla`."""
         return {"auto": "auto", "on": True, "off": False}[self.xla]
+
+
+EVAL_N = 2000  # default samples per evaluation
+
+
+def evaluation_limit(classes=None):
+    """The most samples an evaluation can use: the Fashion-MNIST test images (of `classes`)."""
+    from gan_keras.data import CLASS_SIZES, SPLIT_SIZES
+
+    return SPLIT_SIZES["test"] if classes is None else CLASS_SIZES["test"] * len(set(classes))
 
 
 def _is_int(value):

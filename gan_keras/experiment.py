@@ -21,7 +21,6 @@ from gan_keras.runfolder import RunFolder
 from gan_keras.training import LoopConfig, train
 
 CHECKPOINT_FILE = "checkpoint.npz"
-EVAL_N = 2000  # default samples per evaluation
 
 
 def checkpoint_settings(config, model="gan", model_config=None):
@@ -43,7 +42,7 @@ def checkpoint_settings(config, model="gan", model_config=None):
 
 
 def run_training(config, build_gan, source, *, model="gan", model_config=None, loop=None, callbacks=(),
-                 image_grid=True, evaluation=None):
+                 image_grid=True, evaluation=None, preview=None):
     """Trains a GAN with the standard outputs under `config.output_dir`.
 
     Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
@@ -65,6 +64,8 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
             can add columns to the step's logs).
         image_grid: Whether to save sample grids.
         evaluation: An `EvaluationCallback` to run (see `evaluation_callback`), or None.
+        preview: For an image-conditioned GAN, the fixed `(inputs, targets)`
+            pairs of its sample grids.
 
     Returns:
         The finished `TrainingRun`.
@@ -87,10 +88,11 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
         raise UserError(f"--tensorboard {config.tensorboard} exists and is not a directory", EXIT_USAGE)
     with RunFolder(out) as folder:
         return _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid,
-                           evaluation)
+                           evaluation, preview)
 
 
-def _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid, evaluation):
+def _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid, evaluation,
+                preview):
     out = config.output_dir
     checkpoint_path = os.path.join(out, CHECKPOINT_FILE)
     has_checkpoint = os.path.exists(checkpoint_path)
@@ -133,13 +135,14 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     ]
     if image_grid:
         standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed,
-                                         rows=gan.num_classes or 10))
+                                         rows=gan.num_classes or 10, cols=len(preview[0]) if preview else 10,
+                                         preview=preview))
     if config.tensorboard:
         from gan_keras.tensorboard import TensorBoardLogger
 
         standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
-    standard.append(RunReport(out, report_settings, evaluation))
+    standard.append(RunReport(out, report_settings, evaluation, sections=callbacks))
     if start_step < total:
         print(f"Training {model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
               f"{per_epoch} steps per epoch; outputs in {out}")
@@ -164,33 +167,6 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     return run
 
 
-def evaluation_limit(classes=None):
-    """The most samples an evaluation can use: the Fashion-MNIST test images (of `classes`)."""
-    from gan_keras.data import CLASS_SIZES, SPLIT_SIZES
-
-    return SPLIT_SIZES["test"] if classes is None else CLASS_SIZES["test"] * len(set(classes))
-
-
-def check_evaluation(config, dataset="fashion_mnist", classes=None):
-    """Checks that the evaluation a `RunConfig` asks for is possible (before anything loads).
-
-    Raises:
-        UserError: (exit status 2) for another dataset than Fashion-MNIST, or
-            an `eval_n` above the test images there are.
-    """
-    if not config.evaluate:
-        return
-    if dataset != "fashion_mnist":
-        raise UserError(f"evaluation needs --dataset fashion_mnist (the evaluation classifier knows "
-                        f"Fashion-MNIST only), got {dataset}; pass --no-eval or leave out --eval-interval",
-                        EXIT_USAGE)
-    limit = evaluation_limit(classes)
-    n = min(EVAL_N, limit) if config.eval_n is None else config.eval_n
-    if not 10 <= n <= limit:
-        which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
-        raise UserError(f"--eval-n must be in 10..{limit} (the test images{which}), got {n}", EXIT_USAGE)
-
-
 def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", classes=None):
     """The `EvaluationCallback` a `RunConfig` asks for, or None.
 
@@ -203,14 +179,14 @@ def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", clas
         classes: The classes a run learns, if not all.
 
     Raises:
-        UserError: as `check_evaluation`.
+        UserError: as `RunConfig.check_evaluation`.
     """
-    check_evaluation(config, dataset, classes)
+    config.check_evaluation(dataset, classes)
     if not config.evaluate:
         return None
     from gan_keras.evaluation import EvaluationCallback
 
-    n = min(EVAL_N, evaluation_limit(classes)) if config.eval_n is None else config.eval_n
+    n = config.eval_samples(classes)
     return EvaluationCallback(config.eval_interval or batches_per_epoch, n=n, output_dir=config.output_dir,
                               classes=None if classes is None else list(classes), seed=config.seed,
                               data_dir=config.data_dir)
@@ -231,13 +207,17 @@ def train_recipe(recipe, model_config, config, data=None, options=None):
         The exit status: 0, or 130 if training was interrupted.
     """
     if recipe.train is not None:
-        return recipe.train(config, model_config, options or recipe.options())
+        if options is None and recipe.options is not None:
+            options = recipe.options()
+        return recipe.train(config, model_config, options, data)
     from gan_keras.sources import ArraySource
 
     if data is None:
         data = recipe.load(model_config, config.data_dir)
     source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
     evaluation = evaluation_callback(config, source.batches_per_epoch, data.dataset, data.eval_classes)
+    finish = recipe.finish(model_config, config, data) if recipe.finish is not None else []
     run = run_training(config, lambda: recipe.build(model_config, config, None), source, model=recipe.name,
-                       model_config=model_config, loop=recipe.loop(model_config), evaluation=evaluation)
+                       model_config=model_config, loop=recipe.loop(model_config), evaluation=evaluation,
+                       callbacks=finish, preview=data.preview)
     return 130 if run.interrupted else 0

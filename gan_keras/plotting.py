@@ -45,6 +45,40 @@ def save_image_grid(images, path, rows=10, cols=10):
         plt.imsave(tmp, grid, cmap="gray", vmin=0.0, vmax=1.0, format="png")
 
 
+def save_image(image, path):
+    """Writes one `(h, w, c)` image in [-1, 1] as a PNG (c = 1 or 3)."""
+    image = np.clip((np.asarray(image, np.float32) + 1.0) / 2.0, 0.0, 1.0)
+    with fileio.atomic_path(path) as tmp:
+        if image.shape[-1] == 1:
+            plt.imsave(tmp, image[..., 0], cmap="gray", vmin=0.0, vmax=1.0, format="png")
+        else:
+            plt.imsave(tmp, image, format="png")
+
+
+def translation_rows(inputs, outputs, targets, cols):
+    """Interleaves `(input | output | target)` rows of `cols` pairs each, for an image-to-image grid.
+
+    Args:
+        inputs: `(n, h0, w0, c0)` in [-1, 1], `h0` dividing `h` (smaller inputs
+            are enlarged, nearest neighbour; grey inputs of colour outputs
+            are repeated on 3 channels).
+        outputs: `(n, h, w, c)` in [-1, 1].
+        targets: `(n, h, w, c)` in [-1, 1].
+        cols: Pairs per row; `n` must be a multiple.
+
+    Returns:
+        `(images, rows)`: `(3 * n, h, w, c)` images in grid order and the row count.
+    """
+    inputs = np.asarray(inputs, np.float32)
+    factor = outputs.shape[1] // inputs.shape[1]
+    inputs = inputs.repeat(factor, axis=1).repeat(factor, axis=2)
+    if inputs.shape[-1] != outputs.shape[-1]:
+        inputs = np.repeat(inputs, outputs.shape[-1], axis=-1)
+    groups = [np.concatenate([part[i:i + cols] for part in (inputs, outputs, targets)])
+              for i in range(0, len(outputs), cols)]
+    return np.concatenate(groups), 3 * len(groups)
+
+
 def save_loss_plot(history, path):
     """Plots the losses (and any extra metric columns) of `history` to a PNG.
 
@@ -59,7 +93,7 @@ def save_loss_plot(history, path):
     extras = [name for name in EXTRA_PANELS if name in history and np.isfinite(np.asarray(history[name], float)).any()]
     fig, axes = plt.subplots(1 + len(extras), 1, figsize=(8, 3.2 * (1 + len(extras))), sharex=True, squeeze=False)
     axes = axes[:, 0]
-    for name in ("d_loss_real", "d_loss_fake", "g_loss"):
+    for name in ("d_loss_real", "d_loss_fake", "g_loss", "g_content"):
         if name in history:
             _plot_finite(axes[0], steps, history[name], name, smooth=True)
     axes[0].set_ylabel("binary cross-entropy")

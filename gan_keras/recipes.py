@@ -103,6 +103,10 @@ class TrainingData:
         eval_classes: Classes the evaluation compares with (None: all).
         batch_size: The recipe's default batch for this data, if it depends on it.
         description: e.g. "6,000 training images of class 1".
+        preview: For an image-to-image GAN, fixed held-out `(inputs, targets)`
+            pairs for the sample grids.
+        test: For an image-to-image GAN, the held-out `(inputs, targets,
+            labels)` it is scored on at the end.
     """
 
     images: np.ndarray
@@ -111,6 +115,8 @@ class TrainingData:
     eval_classes: tuple | None = None
     batch_size: int | None = None
     description: str = "training images"
+    preview: tuple | None = None
+    test: tuple | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,6 +133,8 @@ class Recipe:
         batch_size: Default batch size.
         batch_size_help: How the default batch is chosen, if not fixed.
         epochs: Default epochs.
+        steps: Default length in steps instead of epochs (then `--epochs` must
+            be given to train by epochs), or None.
         build: `(model_config, run_config, total_steps) -> GAN` (imports Keras).
         load: `(model_config, data_dir) -> TrainingData`; None for a GAN whose
             data is synthetic.
@@ -137,7 +145,9 @@ class Recipe:
             model (not stored in checkpoints), or None.
         memory: `(model_config, batch_size) -> bytes`, a rough upper estimate
             of what training needs (checked before anything is allocated).
-        train: `(run_config, model_config, options) -> exit status` for a GAN
+        finish: `(model_config, run_config, data) -> callbacks` that score the
+            generator at the end of the run (held-out test metrics), or None.
+        train: `(run_config, model_config, options, data) -> exit status` for a GAN
             that trains otherwise than once on loaded data (the Gaussian
             study); None for the standard run.
     """
@@ -150,6 +160,7 @@ class Recipe:
     batch_size: int
     epochs: int
     build: Callable
+    steps: int | None = None
     load: Callable | None = None
     loop: Callable = lambda config: {}
     batch_size_help: str | None = None
@@ -157,13 +168,14 @@ class Recipe:
     evaluate: bool = False
     options: type | None = None
     memory: Callable = lambda config, batch_size: 0
+    finish: Callable | None = None
     train: Callable | None = None
 
 
 def _memory_estimate(weights_per_latent, other_weights, floats_per_sample):
     """`(config, batch) -> bytes`: weights, gradients and two Adam moments in float32 (16 bytes each),
     plus a batch's activations kept for the backward pass of both models."""
-    return lambda config, batch: (16 * (config.latent_dim * weights_per_latent + other_weights)
+    return lambda config, batch: (16 * (getattr(config, "latent_dim", 0) * weights_per_latent + other_weights)
                                   + 4 * 4 * batch * floats_per_sample)
 
 
@@ -218,7 +230,223 @@ def _build_gaussian(config, run, total_steps):
                               d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=run.jit_compile)
 
 
-def _train_gaussian(config, model_config, study):
+def class_list(text):
+    """Check of a comma-separated list of class labels, e.g. "5,7,8,9"."""
+    try:
+        labels = [int(part) for part in text.split(",")]
+    except (AttributeError, ValueError):
+        return f"must be class labels 0..9 separated by commas, got {text!r}"
+    if not labels or not all(0 <= label <= 9 for label in labels) or len(set(labels)) != len(labels):
+        return f"must be distinct class labels 0..9 separated by commas, got {text!r}"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Pix2PixConfig(Config):
+    """pix2pix "edges2fashion": edge maps of Fashion-MNIST shoes and bags translated back to images."""
+
+    classes: str = setting("5,7,8,9", "Fashion-MNIST classes to translate (5 sandal, 7 sneaker, 8 bag, 9 ankle boot)",
+                           check=class_list)
+    loss: str = setting("gan+l1", "generator loss: the paper's adversarial + lambda * L1, L1 alone (no "
+                                  "discriminator), or adversarial alone (the paper's ablation)",
+                        choices=("gan+l1", "l1", "gan"))
+    l1_weight: float = setting(100.0, "lambda, the weight of the L1 loss (the paper's 100)", check=positive_number)
+    filters: int = setting(32, "filters of the first U-Net and PatchGAN layers (the paper: 64)", check=positive)
+    discriminator_norm: str = setting(
+        "batch", "D's BatchNormalization in the generator step (as for the DCGAN)", choices=("batch", "moving"))
+
+    @property
+    def class_labels(self):
+        return tuple(int(part) for part in self.classes.split(","))
+
+
+PREVIEW_PAIRS = 10
+
+
+def _load_edges2fashion(config, data_dir):
+    from gan_keras.data import load_fashion_mnist, scale_images, select_classes
+    from gan_keras.edges import edge_maps, to_generator_input
+
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
+    x_train, _ = select_classes(x_train, y_train, config.class_labels)
+    x_test, y_test = select_classes(x_test, y_test, config.class_labels)
+    train_inputs = to_generator_input(edge_maps(x_train))
+    test_inputs, test_targets = to_generator_input(edge_maps(x_test)), scale_images(x_test)
+    shown = np.linspace(0, len(x_test) - 1, PREVIEW_PAIRS).astype(int)
+    return TrainingData(scale_images(x_train), train_inputs, eval_classes=config.class_labels,
+                        description=f"training images of classes {config.classes}",
+                        preview=(test_inputs[shown], test_targets[shown]),
+                        test=(test_inputs, test_targets, y_test.astype(np.int32)))
+
+
+def _build_pix2pix(config, run, total_steps):
+    from gan_keras.combined import build_combined, default_optimizer
+    from gan_keras.gan import GAN
+    from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
+
+    generator = build_unet_generator(filters=config.filters)
+    discriminator = build_patch_discriminator(filters=config.filters)
+    combined = build_combined(
+        generator, discriminator, d_optimizer=default_optimizer(), g_optimizer=default_optimizer(),
+        jit_compile=run.jit_compile, discriminator_norm=config.discriminator_norm, discriminator_sees_input=True,
+        reconstruction_loss="mae", adversarial_weight=0.0 if config.loss == "l1" else 1.0,
+        reconstruction_weight=0.0 if config.loss == "gan" else config.l1_weight)
+    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True,
+               discriminator_sees_input=True, reconstruction=True)
+
+
+def _finish_translation(config, run, data):
+    from gan_keras.evaluation.evaluator import Evaluator
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_translation_metrics
+
+    inputs, targets, labels = data.test
+    evaluator = []  # built at the end of the run, once
+
+    def measure(images, reference, labels=None):
+        if not evaluator:
+            evaluator.append(Evaluator("test", n=len(images), classes=data.eval_classes, seed=run.seed,
+                                       data_dir=run.data_dir, kid_subsets=20))
+        return fashion_translation_metrics(images, reference, labels, evaluator=evaluator[0])
+
+    return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
+                                  baselines=[("edge maps (the inputs)", inputs)],
+                                  title=f"Held-out test: {len(inputs):,} test images of classes {config.classes}")]
+
+
+@dataclasses.dataclass(frozen=True)
+class SRGANConfig(Config):
+    """SRGAN, 4x super-resolution: an MSE-trained SRResNet, then the GAN started from it."""
+
+    dataset: str = setting("fashion_mnist", "fashion_mnist (7x7 block means -> 28x28) or photos (crops of the "
+                                            "photographs bundled with scikit-image, bicubic 4x smaller)",
+                           choices=("fashion_mnist", "photos"))
+    size: str = setting("cpu", "cpu: SRResNet of 4 blocks x 32 filters, discriminator (32, 64, 128), 48-pixel "
+                               "photo crops; paper: 16 x 64, (64, 128, 256, 512) + Dense 1024, 96-pixel crops",
+                        choices=("cpu", "paper"))
+    adversarial_weight: float = setting(1e-3, "weight of the adversarial loss against the content loss (the "
+                                              "paper's 1e-3)", check=positive_number)
+    crops: int = setting(4000, "random training crops of the photographs (photos only)", check=positive)
+
+
+SR_SCALE = 4
+SR_PREVIEW = {"fashion_mnist": 10, "photos": 4}
+
+
+def _sr_sizes(config):
+    from gan_keras.models.srgan import CPU_CONFIG, PAPER_CONFIG
+
+    sizes = PAPER_CONFIG if config.size == "paper" else CPU_CONFIG
+    return sizes, 96 if config.size == "paper" else 48
+
+
+def _load_superres(config, data_dir):
+    from gan_keras import photos, superres
+    from gan_keras.data import load_fashion_mnist, scale_images
+
+    if config.dataset == "fashion_mnist":
+        (x_train, _), (x_test, y_test) = load_fashion_mnist(data_dir)
+        hr, hr_test = scale_images(x_train), scale_images(x_test)
+        lr, lr_test = superres.downscale_mean(hr, SR_SCALE), superres.downscale_mean(hr_test, SR_SCALE)
+        shown = np.linspace(0, len(hr_test) - 1, SR_PREVIEW["fashion_mnist"]).astype(int)
+        return TrainingData(hr, lr, preview=(lr_test[shown], hr_test[shown]),
+                            test=(lr_test, hr_test, y_test.astype(np.int32)))
+    _, crop = _sr_sizes(config)
+    hr = photos.random_crops(photos.load_photos("train"), config.crops, crop, np.random.default_rng(0))
+    test = photos.load_photos("test")
+    preview_hr = photos.random_crops(test, SR_PREVIEW["photos"], crop, np.random.default_rng(1))
+    return TrainingData(hr, superres.bicubic_downscale(hr, SR_SCALE), dataset="photos",
+                        description=f"training crops of {crop}x{crop} pixels",
+                        preview=(superres.bicubic_downscale(preview_hr, SR_SCALE), preview_hr),
+                        test=([superres.bicubic_downscale(p[None], SR_SCALE)[0] for p in test], test,
+                              photos.TEST_PHOTOS))
+
+
+def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
+    import keras
+
+    from gan_keras.combined import build_combined, default_optimizer
+    from gan_keras.gan import GAN
+    from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
+
+    sizes, crop = _sr_sizes(config)
+    channels = 1 if config.dataset == "fashion_mnist" else 3
+    hr_shape = (28, 28, 1) if config.dataset == "fashion_mnist" else (crop, crop, 3)
+    generator = build_srresnet(channels=channels, scale=SR_SCALE, **{k: v for k, v in sizes["generator"].items()
+                                                                      if k != "scale"})
+    if start_from is not None:
+        generator.set_weights(keras.models.load_model(start_from, compile=False).get_weights())
+    discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
+    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike.
+    combined = build_combined(
+        generator, discriminator, d_optimizer=default_optimizer(1e-4, 0.9), g_optimizer=default_optimizer(1e-4, 0.9),
+        jit_compile=run.jit_compile, reconstruction_loss="mse",
+        adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
+    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True, reconstruction=True)
+
+
+def _finish_superres(config, run, data):
+    from gan_keras import superres
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_translation_metrics
+
+    inputs, targets, labels = data.test
+    if config.dataset == "fashion_mnist":
+        evaluator = []
+
+        def measure(images, reference, labels=None):
+            if not evaluator:
+                from gan_keras.evaluation.evaluator import Evaluator
+
+                evaluator.append(Evaluator("test", n=len(images), seed=run.seed, data_dir=run.data_dir,
+                                           kid_subsets=20))
+            return fashion_translation_metrics(images, reference, labels, evaluator=evaluator[0])
+
+        bicubic = superres.bicubic_upscale(inputs, SR_SCALE)
+        return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
+                                      baselines=[("bicubic", bicubic)],
+                                      title="Held-out test: the 10,000 Fashion-MNIST test images, 7x7 -> 28x28")]
+
+    def measure_photos(images, reference, labels=None):
+        return {"psnr": float(np.mean([superres.psnr(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+                "ssim": float(np.mean([superres.ssim(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+                "n": len(images)}
+
+    bicubic = [superres.bicubic_upscale(p[None], SR_SCALE)[0] for p in inputs]
+    return [TranslationEvaluation(run.output_dir, inputs, targets, measure_photos, labels=labels,
+                                  baselines=[("bicubic", bicubic)],
+                                  title=f"Held-out test photos ({', '.join(labels)}): PSNR/SSIM on the Y channel, "
+                                        f"{SR_SCALE}-pixel border cropped")]
+
+
+SR_PHASES = ("srresnet", "srgan")
+
+
+def _train_superres(config, model_config, options=None, data=None):
+    """Both phases: SRResNet (content loss alone) in DIR/srresnet, then SRGAN from it in DIR/srgan."""
+    import os
+
+    from gan_keras.evaluation.translation import combine_phase_reports
+    from gan_keras.experiment import run_training
+    from gan_keras.sources import ArraySource
+
+    data = data or _load_superres(model_config, config.data_dir)
+    for phase in SR_PHASES:
+        run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, phase))
+        adversarial = phase == "srgan"
+        start_from = None
+        if adversarial:
+            start_from = os.path.join(config.output_dir, "srresnet", "generator.keras")
+        source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
+        run = run_training(
+            run_config, lambda: _build_srgan(model_config, run_config, None, adversarial, data, start_from),
+            source, model=phase, model_config=model_config, loop={"adversarial": adversarial},
+            callbacks=_finish_superres(model_config, run_config, data), preview=data.preview)
+        if run.interrupted:
+            return 130
+    combine_phase_reports(config.output_dir, SR_PHASES)
+    return 0
+
+
+def _train_gaussian(config, model_config, study, data=None):
     from gan_keras.gaussian_study import run_study
 
     return run_study(config, model_config, study)
@@ -246,6 +474,21 @@ RECIPES = {
         batch_size=MLP_BATCH_SIZE, batch_size_help=f"{MLP_BATCH_SIZE}, or the whole class with --schedule one-side",
         epochs=40, build=_build_mlp, load=_load_one_class, loop=lambda config: MLP_SCHEDULES[config.schedule],
         memory=_memory_estimate(64, 60_000, 2_000),
+    ),
+    "pix2pix": Recipe(
+        name="pix2pix", summary="pix2pix: edge maps of Fashion-MNIST shoes and bags back to images (8.3)",
+        config=Pix2PixConfig, output_dir=lambda config: f"outputs/pix2pix_{config.loss.replace('+', '_')}",
+        output_dir_help="outputs/pix2pix_<loss>", batch_size=32, epochs=3, build=_build_pix2pix,
+        load=_load_edges2fashion, loop=lambda config: {"adversarial": config.loss != "l1"},
+        memory=_memory_estimate(0, 2_000_000, 60_000), finish=_finish_translation,
+    ),
+    "srgan": Recipe(
+        name="srgan", summary="SRGAN: 4x super-resolution of Fashion-MNIST or photographs, after an SRResNet (8.3)",
+        config=SRGANConfig, output_dir=lambda config: f"outputs/srgan_{config.dataset}",
+        output_dir_help="outputs/srgan_<dataset>", batch_size=16, epochs=1, steps=1000,
+        build=lambda config, run, total: _build_srgan(config, run, total), load=_load_superres,
+        memory=_memory_estimate(0, 6_000_000, 200_000), evaluable=False,
+        train=_train_superres,
     ),
     "gaussian": Recipe(
         name="gaussian", summary="the 1-D Gaussian GAN, once or as a stability study over seeds",

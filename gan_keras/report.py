@@ -10,7 +10,7 @@ from gan_keras import fileio
 from gan_keras.callbacks import read_history
 from gan_keras.training import Callback
 
-LOSS_COLUMNS = ("d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
+LOSS_COLUMNS = ("d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio", "g_content")
 METRIC_COLUMNS = ("fd", "kid", "classifier_score", "precision", "recall", "density", "coverage",
                   "conditional_accuracy")
 
@@ -28,13 +28,15 @@ class RunReport(Callback):
         settings: dict of the run's settings to list.
         evaluation: The run's `EvaluationCallback`, or None.
         last_steps: Steps averaged for the final losses.
+        sections: Callbacks whose `report_lines()` are added (e.g. held-out test metrics).
     """
 
-    def __init__(self, output_dir, settings, evaluation=None, last_steps=50):
+    def __init__(self, output_dir, settings, evaluation=None, last_steps=50, sections=()):
         self.output_dir = output_dir
         self.settings = settings
         self.evaluation = evaluation
         self.last_steps = last_steps
+        self.sections = list(sections)
 
     def on_train_end(self, run):
         fileio.write_text(os.path.join(self.output_dir, "report.md"), self.render(run))
@@ -68,6 +70,8 @@ class RunReport(Callback):
                     info = json.load(f)
                 lines += ["", f"Best generator (lowest FD): `best_generator.keras`, step {info.get('step')}, "
                               f"FD {_cell(info.get('fd', info.get('metrics', {}).get('fd')))}."]
+        for section in self.sections:
+            lines += section.report_lines()
         lines += ["", "## Curves", "", "![losses](losses.png)", ""]
         if os.path.exists(os.path.join(self.output_dir, "samples", "last.png")):
             lines += ["## Last samples", "", "![samples](samples/last.png)", ""]

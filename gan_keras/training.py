@@ -92,6 +92,10 @@ class Callback:
     def on_abort(self, run):
         """The run stops with an error (e.g. non-finite values): release resources, write nothing new."""
 
+    def report_lines(self):
+        """Markdown lines this callback adds to the run's `report.md` (after its `on_train_end`)."""
+        return []
+
 
 @dataclasses.dataclass
 class TrainingRun:

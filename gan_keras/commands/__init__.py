@@ -1,10 +1,11 @@
 """The `gan-keras` command: one subcommand per job.
 
     gan-keras train dcgan --epochs 10
-    gan-keras train cgan|mlp|gaussian ...
+    gan-keras train cgan|mlp|gaussian|pix2pix|srgan ...
     gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
     gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
-    gan-keras sanity-table | train-classifier | benchmark
+    gan-keras upscale --generator outputs/srgan_photos/srgan/generator.keras --input photo.png --out big.png
+    gan-keras translate | sanity-table | train-classifier | benchmark
 
 Each subcommand is a module of this package with `add_arguments(parser)` and
 `run(args) -> exit status`; the scripts in `scripts/` call the same modules.
@@ -59,6 +60,9 @@ COMMANDS = {
                                     "Fashion-MNIST images"),
     "train-classifier": _module_command("train-classifier", "train_classifier", "train the frozen Fashion-MNIST "
                                         "classifier that the evaluation looks through"),
+    "upscale": _module_command("upscale", "translate", "upscale your own image 4x with a trained SRGAN generator"),
+    "translate": _module_command("translate", "translate", "run a trained pix2pix (or any image-to-image) "
+                                 "generator on your own image"),
     "benchmark": _module_command("benchmark", "benchmark", "time the DCGAN train step: the book's loop, the "
                                  "package's default, XLA"),
 }

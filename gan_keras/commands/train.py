@@ -22,12 +22,13 @@ def add_arguments(parser, recipe):
         cli.add_config_flags(parser.add_argument_group("study"), recipe.options)
     run = parser.add_argument_group("run")
     exclude = list(_EVAL_FIELDS if not recipe.evaluable else ()) + list(_DATA_FIELDS if recipe.load is None else ())
-    cli.add_config_flags(
-        run, RunConfig, exclude=exclude,
-        defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs},
-        help_defaults={"output_dir": recipe.output_dir_help,
-                       **({"batch_size": recipe.batch_size_help} if recipe.batch_size_help else {})},
-    )
+    help_defaults = {"output_dir": recipe.output_dir_help}
+    if recipe.batch_size_help:
+        help_defaults["batch_size"] = recipe.batch_size_help
+    if recipe.steps:
+        help_defaults.update(steps=f"{recipe.steps}", epochs="none: --steps")
+    cli.add_config_flags(run, RunConfig, exclude=exclude, help_defaults=help_defaults,
+                         defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs})
     if recipe.evaluable:
         if recipe.evaluate:
             run.add_argument("--no-eval", action="store_true",
@@ -61,8 +62,13 @@ def configs_from_args(args, recipe, data=None):
     evaluate = recipe.evaluable and not no_eval and (
         recipe.evaluate or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
     batch_size = args.batch_size or (data.batch_size if data is not None else None) or recipe.batch_size
+    length = {}
+    if recipe.steps and args.steps is None and args.epochs is None:
+        length = {"steps": recipe.steps, "epochs": recipe.epochs}
+    elif args.epochs is None:
+        length = {"epochs": recipe.epochs}
     config = cli.config_from_args(RunConfig, args, output_dir=args.output_dir or recipe.output_dir(model),
-                                  batch_size=batch_size, evaluate=evaluate)
+                                  batch_size=batch_size, evaluate=evaluate, **length)
     return model, options, config
 
 
@@ -79,9 +85,7 @@ def run(args, recipe):
         if config.batch_size > len(data.images):
             raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
                             f"{data.description}", EXIT_USAGE)
-        from gan_keras.experiment import check_evaluation
-
-        check_evaluation(config, data.dataset, data.eval_classes)
+        config.check_evaluation(data.dataset, data.eval_classes)
     cli.quiet_tensorflow()
     from gan_keras.experiment import train_recipe
 

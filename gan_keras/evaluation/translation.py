@@ -1,0 +1,164 @@
+"""Scoring image-to-image generators on held-out pairs: pix2pix (edges -> images) and SRGAN (small -> large).
+
+At the end of a run `TranslationEvaluation` translates every held-out input,
+writes the arrays (`test_outputs.npz`: `inputs`, `outputs`, `targets`,
+`labels`, uint8, so anyone can recompute the numbers), scores the outputs
+and honest baselines side by side (`test_metrics.json`) and adds the table to
+`report.md`.
+"""
+
+import json
+import math
+import os
+
+import numpy as np
+
+from gan_keras import artifact, fileio, plotting, superres
+from gan_keras.training import Callback
+
+OUTPUTS_FILE = "test_outputs.npz"
+OUTPUTS_FOLDER = "test_outputs"  # PNGs, for held-out images of different sizes
+METRICS_FILE = "test_metrics.json"
+
+
+def fashion_translation_metrics(outputs, targets, labels=None, classes=None, seed=0, data_dir=None,
+                                evaluator=None, ssim_border=0):
+    """Metrics of 28x28 grey outputs against their targets and against the real test images.
+
+    Args:
+        outputs: `(n, 28, 28, 1)` generated images in [-1, 1].
+        targets: `(n, 28, 28, 1)` the real images the inputs were made from.
+        labels: `(n,)` classes of the targets; adds "class_accuracy" (the
+            shipped classifier's accuracy on them).
+        classes: Classes of the reference test images for FD/KID (None: all).
+        seed: Seed of the reference subset and KID.
+        data_dir: Where Fashion-MNIST is (see `gan_keras.data`).
+        evaluator: An `Evaluator` to reuse (built from the other arguments otherwise).
+        ssim_border: Pixels cropped from each side before PSNR/SSIM.
+
+    Returns:
+        dict of floats: l1 (mean absolute error on the [0, 1] scale), psnr
+        (dB), ssim, fd, kid, class_accuracy (with labels), n.
+    """
+    from gan_keras.evaluation.evaluator import Evaluator
+
+    outputs = np.clip(np.asarray(outputs, np.float32), -1, 1)
+    targets = np.asarray(targets, np.float32)
+    evaluator = evaluator or Evaluator("test", n=len(outputs), classes=classes, seed=seed, data_dir=data_dir,
+                                       kid_subsets=20)
+    scores = evaluator.evaluate(outputs, labels)
+    result = {
+        "l1": float(np.mean(np.abs(outputs - targets)) / 2.0),
+        "psnr": superres.psnr(targets, outputs, border=ssim_border),
+        "ssim": superres.ssim(targets, outputs, border=ssim_border),
+        "fd": scores["fd"],
+        "kid": scores["kid"],
+        "n": len(outputs),
+    }
+    if labels is not None:
+        result["class_accuracy"] = scores["conditional_accuracy"]
+    return result
+
+
+class TranslationEvaluation(Callback):
+    """At the end of a finished run: translate held-out inputs, save them, score them and the baselines.
+
+    Args:
+        output_dir: The run folder.
+        inputs: `(n, ...)` held-out generator inputs in [-1, 1].
+        targets: `(n, ...)` the real images they were made from, in [-1, 1].
+        measure: `(outputs, targets) -> dict of floats`.
+        baselines: `(name, images)` pairs scored the same way (e.g. the inputs
+            enlarged bicubically, or the targets themselves), in report order.
+        labels: Optional `(n,)` classes, saved and passed to `measure` as
+            `labels=`; for lists of images (of different sizes) their names,
+            used for the output PNGs.
+        title: Heading of the report section.
+    """
+
+    def __init__(self, output_dir, inputs, targets, measure, baselines=(), labels=None, title="Held-out test"):
+        self.output_dir = output_dir
+        self.inputs = inputs
+        self.targets = targets
+        self.measure = measure
+        self.baselines = list(baselines)
+        self.labels = labels
+        self.title = title
+        self.rows = None
+
+    def on_train_end(self, run):
+        if isinstance(self.inputs, list):  # images of different sizes (whole photographs): one at a time, PNGs
+            outputs = [run.gan.to_tanh_range(run.gan.generate(None, image[None]))[0] for image in self.inputs]
+            folder = os.path.join(self.output_dir, OUTPUTS_FOLDER)
+            os.makedirs(folder, exist_ok=True)
+            for name, image in zip(self.labels, outputs):
+                plotting.save_image(image, os.path.join(folder, f"{name}.png"))
+        else:
+            outputs = run.gan.to_tanh_range(run.gan.generate(None, self.inputs))
+            arrays = {"inputs": artifact.to_uint8(self.inputs), "outputs": artifact.to_uint8(outputs),
+                      "targets": artifact.to_uint8(self.targets)}
+            if self.labels is not None:
+                arrays["labels"] = np.asarray(self.labels, np.int32)
+            with fileio.atomic_write(os.path.join(self.output_dir, OUTPUTS_FILE), "wb") as f:
+                np.savez_compressed(f, **arrays)
+        kwargs = {} if self.labels is None or isinstance(self.inputs, list) else {"labels": self.labels}
+        self.rows = [(name, self.measure(images, self.targets, **kwargs)) for name, images in self.baselines]
+        self.rows.append((f"{run.gan.name} (step {run.step})", self.measure(outputs, self.targets, **kwargs)))
+        fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
+                          json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
+                                                                  for n, m in self.rows]}, indent=1))
+        print(metrics_markdown(self.rows))
+
+    def report_lines(self):
+        if not self.rows:
+            return []
+        return ["", f"## {self.title}", "", metrics_markdown(self.rows), "",
+                f"Arrays: `{OUTPUTS_FILE}`; numbers: `{METRICS_FILE}`."]
+
+
+COLUMNS = (("l1", "L1", "{:.4f}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"),
+           ("class_accuracy", "class acc.", "{:.3f}"), ("fd", "FD", "{:.2f}"), ("kid", "KID", "{:.4g}"))
+
+
+def _finite_or_none(metrics):
+    return {k: (float(v) if math.isfinite(v) else None) if isinstance(v, (float, np.floating)) else v
+            for k, v in metrics.items()}
+
+
+def metrics_markdown(rows):
+    """A markdown table of `(name, metrics)` rows; columns no row has are left out."""
+    columns = [c for c in COLUMNS if any(c[0] in m for _, m in rows)]
+    lines = ["| images | " + " | ".join(h for _, h, _ in columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name, metrics in rows:
+        cells = [fmt.format(metrics[key]) if key in metrics and math.isfinite(metrics[key]) else "-"
+                 for key, _, fmt in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def combine_phase_reports(output_dir, phases):
+    """One table of every phase's held-out metrics (baselines once), in `DIR/report.md` and `DIR/test_metrics.json`.
+
+    Args:
+        output_dir: The folder holding one run folder per phase.
+        phases: The phases' folder names, in order (e.g. "srresnet", "srgan").
+
+    Returns:
+        The rows `(name, metrics)`.
+    """
+    rows, seen = [], set()
+    for phase in phases:
+        with open(os.path.join(output_dir, phase, METRICS_FILE)) as f:
+            for row in json.load(f)["rows"]:
+                name = row.pop("name")
+                if name not in seen:
+                    seen.add(name)
+                    rows.append((name, {k: (math.nan if v is None else v) for k, v in row.items()}))
+    fileio.write_text(os.path.join(output_dir, METRICS_FILE),
+                      json.dumps({"rows": [{"name": n, **_finite_or_none(m)} for n, m in rows]}, indent=1))
+    lines = ["# Held-out results of every phase", "", metrics_markdown(rows), "",
+             "Each phase's run (history, grids, checkpoint, generator, report) is in its folder: "
+             + ", ".join(f"[{p}]({p}/report.md)" for p in phases) + "."]
+    fileio.write_text(os.path.join(output_dir, "report.md"), "\n".join(lines) + "\n")
+    print(metrics_markdown(rows))
+    return rows

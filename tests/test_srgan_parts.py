@@ -1,0 +1,309 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from gan_keras import photos, superres
+from gan_keras.models.srgan import (
+    CPU_CONFIG, PAPER_CONFIG, SubPixelUpsampling, build_sr_discriminator, build_srresnet)
+
+
+def count(weights):
+    return int(sum(np.prod(w.shape) for w in weights))
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+# --- models ---------------------------------------------------------------------------------------------------
+
+def test_sub_pixel_upsampling_moves_each_group_of_channels_into_a_block():
+    x = np.arange(1 * 1 * 2 * 4, dtype="float32").reshape(1, 1, 2, 4)  # two pixels of 4 channels
+    y = numpy(SubPixelUpsampling(2)(x))
+    assert y.shape == (1, 2, 4, 1)
+    np.testing.assert_array_equal(y[0, :, :, 0], [[0, 1, 4, 5], [2, 3, 6, 7]])
+
+
+def test_sub_pixel_upsampling_saves_and_loads_in_a_keras_file(tmp_path):
+    inputs = keras.Input(shape=(None, None, 8))
+    model = keras.Model(inputs, SubPixelUpsampling(2, name="shuffle")(keras.layers.Conv2D(8, 1)(inputs)))
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 8)).astype("float32")
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert isinstance(loaded.get_layer("shuffle"), SubPixelUpsampling)
+    assert loaded.get_layer("shuffle").factor == 2
+    np.testing.assert_allclose(numpy(loaded(x)), numpy(model(x)), rtol=1e-6)
+    assert numpy(loaded(x)).shape == (2, 6, 10, 2)
+
+
+def test_a_saved_srresnet_loads_back_without_custom_objects(tmp_path):
+    generator = build_srresnet(channels=1, filters=8, blocks=1)
+    low_res = np.random.default_rng(0).uniform(-1, 1, (1, 7, 7, 1)).astype("float32")
+    generator.save(tmp_path / "generator.keras")
+    loaded = keras.models.load_model(tmp_path / "generator.keras")
+    assert loaded.name == "srresnet_generator"
+    np.testing.assert_allclose(numpy(loaded(low_res)), numpy(generator(low_res)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels, weights, trainable", [(3, 174_179, 173_603), (1, 163_809, 163_233)])
+def test_srresnet_cpu_configuration_has_the_documented_size(channels, weights, trainable):
+    generator = build_srresnet(channels, **CPU_CONFIG["generator"])
+    assert generator.name == "srresnet_generator"
+    assert count(generator.weights) == weights
+    assert count(generator.trainable_weights) == trainable
+    types = [type(layer).__name__ for layer in generator.layers]
+    assert types.count("SubPixelUpsampling") == 2  # log2(4)
+    assert types.count("Add") == 4 + 1  # the residual blocks and the long skip
+    assert all(layer.shared_axes == [1, 2] for layer in generator.layers if isinstance(layer, keras.layers.PReLU))
+
+
+def test_srresnet_defaults_are_the_cpu_configuration():
+    assert CPU_CONFIG["generator"] == {"filters": 32, "blocks": 4, "scale": 4}
+    assert PAPER_CONFIG["generator"] == {"filters": 64, "blocks": 16, "scale": 4}
+    assert PAPER_CONFIG["discriminator"] == {"filters": (64, 128, 256, 512), "dense": 1024}
+    assert count(build_srresnet().weights) == 174_179
+
+
+@pytest.mark.parametrize("shape", [(1, 24, 24, 3), (1, 7, 7, 1), (2, 5, 9, 3)])
+def test_srresnet_upscales_any_size_four_times_into_tanh_range(shape):
+    generator = build_srresnet(channels=shape[-1])
+    low_res = np.random.default_rng(0).uniform(-1, 1, shape).astype("float32")
+    high_res = numpy(generator(low_res, training=False))
+    assert high_res.shape == (shape[0], 4 * shape[1], 4 * shape[2], shape[3])
+    assert high_res.min() >= -1 and high_res.max() <= 1
+
+
+def test_srresnet_scale_two_has_one_upsampling_block():
+    generator = build_srresnet(channels=1, filters=8, blocks=1, scale=2)
+    assert numpy(generator(np.zeros((1, 7, 7, 1), "float32"))).shape == (1, 14, 14, 1)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"scale": 3}, {"scale": 6}, {"scale": 1}, {"scale": 0}, {"filters": 0}, {"blocks": -1}, {"channels": 2.5},
+    {"blocks": True},
+])
+def test_srresnet_rejects_bad_sizes(kwargs):
+    with pytest.raises(ValueError):
+        build_srresnet(**kwargs)
+
+
+@pytest.mark.parametrize("hr_shape", [(28, 28, 1), (96, 96, 3), (48, 48, 3)])
+def test_discriminator_scores_high_resolution_images(hr_shape):
+    discriminator = build_sr_discriminator(hr_shape)
+    assert discriminator.name == "srgan_discriminator"
+    images = np.random.default_rng(0).uniform(-1, 1, (3, *hr_shape)).astype("float32")
+    scores = numpy(discriminator(images, training=False))
+    assert scores.shape == (3, 1)
+    assert ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_discriminator_follows_the_papers_stride_pattern():
+    discriminator = build_sr_discriminator((96, 96, 3), filters=(64, 128, 256, 512), dense=1024)
+    convs = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [(c.filters, c.strides[0]) for c in convs] == [
+        (64, 1), (64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 2)]
+    norms = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 7  # every conv but the first
+    dense = [layer.units for layer in discriminator.layers if isinstance(layer, keras.layers.Dense)]
+    assert dense == [1024, 1]
+    assert discriminator.get_layer(index=-4).output.shape == (None, 6 * 6 * 512)  # Flatten
+
+
+def test_discriminator_cpu_size():
+    assert count(build_sr_discriminator((28, 28, 1)).weights) == 812_897
+    assert count(build_sr_discriminator((28, 28, 1)).trainable_weights) == 812_065
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"hr_shape": (28, 28)}, {"hr_shape": (0, 28, 1)}, {"filters": ()}, {"filters": (32, 0)}, {"dense": 0}])
+def test_discriminator_rejects_bad_sizes(kwargs):
+    with pytest.raises(ValueError):
+        build_sr_discriminator(**kwargs)
+
+
+# --- superres ---------------------------------------------------------------------------------------------------
+
+def test_downscale_mean_averages_each_block():
+    ramp = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    np.testing.assert_array_equal(superres.downscale_mean(ramp, 2)[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(superres.downscale_mean(ramp, 4), [[[[7.5]]]])
+    assert superres.downscale_mean(ramp, 1).dtype == np.float32
+
+
+def test_downscale_mean_takes_fashion_mnist_to_seven_pixels():
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    small = superres.downscale_mean(images, 4)
+    assert small.shape == (3, 7, 7, 1)
+    np.testing.assert_allclose(small[1, 2, 5, 0], images[1, 8:12, 20:24, 0].mean(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: superres.downscale_mean(np.zeros((1, 6, 8, 1)), 4),
+    lambda: superres.downscale_mean(np.zeros((6, 8, 1)), 2),
+    lambda: superres.downscale_mean(np.zeros((1, 8, 8, 1)), 0),
+    lambda: superres.bicubic_downscale(np.zeros((1, 8, 6, 1)), 4),
+    lambda: superres.bicubic_upscale(np.zeros((1, 8, 8, 1)), 1.5),
+    lambda: superres.bicubic_resize(np.zeros((1, 8, 8, 1)), (0, 4)),
+])
+def test_resizing_rejects_bad_arguments(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_bicubic_keeps_constant_images_and_float32():
+    images = np.full((2, 8, 12, 3), 0.25, dtype="float32")
+    up = superres.bicubic_upscale(images, 4)
+    down = superres.bicubic_downscale(images, 4)
+    assert up.shape == (2, 32, 48, 3) and up.dtype == np.float32
+    assert down.shape == (2, 2, 3, 3) and down.dtype == np.float32
+    np.testing.assert_allclose(up, 0.25, atol=1e-6)
+    np.testing.assert_allclose(down, 0.25, atol=1e-6)
+    assert superres.bicubic_resize(images, (5, 7)).shape == (2, 5, 7, 3)
+
+
+def test_bicubic_upscale_stays_in_range_and_beats_nothing_on_smooth_images():
+    y, x = np.mgrid[0:32, 0:32] / 31.0
+    smooth = np.sin(3 * x + 2 * y)[np.newaxis, :, :, np.newaxis].astype("float32")
+    hard = np.where(np.arange(16) % 2, 1.0, -1.0)[np.newaxis, :, np.newaxis, np.newaxis] * np.ones((1, 16, 16, 1))
+    assert superres.bicubic_upscale(hard, 4).min() >= -1 and superres.bicubic_upscale(hard, 4).max() <= 1
+    low = superres.bicubic_downscale(smooth, 4)
+    restored = superres.bicubic_upscale(low, 4)
+    blocky = np.repeat(np.repeat(low, 4, axis=1), 4, axis=2)
+    assert superres.psnr(smooth, restored, border=4) > superres.psnr(smooth, blocky, border=4)
+
+
+def test_rgb_to_y_of_pure_colours():
+    pixels = np.array([[1.0, -1.0, -1.0], [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]])
+    np.testing.assert_allclose(
+        superres.rgb_to_y(pixels)[:, 0], [(16 + 65.481) / 255, 235 / 255, 16 / 255, (16 + 128.553) / 255])
+    np.testing.assert_allclose(superres.rgb_to_y(np.array([[-1.0], [0.0], [1.0]]))[:, 0], [0.0, 0.5, 1.0])
+    assert superres.rgb_to_y(np.zeros((2, 4, 5, 3))).shape == (2, 4, 5, 1)
+    with pytest.raises(ValueError):
+        superres.rgb_to_y(np.zeros((4, 2)))
+
+
+def test_psnr_of_constant_grey_images_differing_by_a_tenth_is_20_db():
+    reference = np.zeros((12, 12, 1))  # 0.5 on [0, 1]
+    estimate = np.full((12, 12, 1), 0.2)  # 0.6 on [0, 1]
+    assert superres.psnr(reference, estimate) == pytest.approx(20.0, abs=1e-9)
+
+
+def test_psnr_of_colour_images_is_measured_on_luma():
+    reference = np.zeros((12, 12, 3))
+    estimate = np.full((12, 12, 3), 0.2)  # every channel +0.1 on [0, 1]: Y moves by 0.1 * 219 / 255
+    expected = 20 * math.log10(255 / (0.1 * 219))
+    assert superres.psnr(reference, estimate) == pytest.approx(expected, abs=1e-9)
+    assert superres.psnr(reference[np.newaxis].repeat(3, 0), estimate[np.newaxis].repeat(3, 0)) == pytest.approx(
+        expected, abs=1e-9)
+
+
+def test_psnr_averages_over_images_and_crops_the_border():
+    reference = np.zeros((2, 12, 12, 1))
+    estimate = reference.copy()
+    estimate[0] = 0.2  # 20 dB
+    estimate[1] = 0.02  # 0.01 on [0, 1]: 40 dB
+    assert superres.psnr(reference, estimate) == pytest.approx(30.0, abs=1e-9)
+    # An error confined to a 2-pixel frame disappears with border=2 ...
+    framed = np.zeros((12, 12, 1))
+    framed[:2], framed[-2:], framed[:, :2], framed[:, -2:] = 1, 1, 1, 1
+    assert superres.psnr(np.zeros((12, 12, 1)), framed, border=2) == np.inf
+    # ... and with border=1 the MSE is the frame's share of the 10x10 interior: 36/100 pixels, each off by 0.5.
+    assert superres.psnr(np.zeros((12, 12, 1)), framed, border=1) == pytest.approx(
+        10 * math.log10(1 / (36 / 100 * 0.25)), abs=1e-9)
+
+
+def test_ssim_of_an_image_with_itself_is_one_and_of_constants_is_the_luminance_term():
+    image = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3))
+    assert superres.ssim(image, image) == pytest.approx(1.0, abs=1e-12)
+    reference = np.zeros((16, 16, 1))  # 0.5 on [0, 1]
+    estimate = np.full((16, 16, 1), 0.2)  # 0.6 on [0, 1]
+    c1 = 0.01 ** 2
+    assert superres.ssim(reference, estimate) == pytest.approx((2 * 0.5 * 0.6 + c1) / (0.5 ** 2 + 0.6 ** 2 + c1))
+
+
+def test_ssim_crops_the_border():
+    noisy = np.zeros((15, 15, 1))
+    noisy[0, :] = 1  # damage only the first row
+    assert superres.ssim(np.zeros((15, 15, 1)), noisy, border=2) == pytest.approx(1.0)
+    assert superres.ssim(np.zeros((15, 15, 1)), noisy) < 1.0
+    with pytest.raises(ValueError, match="11x11"):
+        superres.ssim(np.zeros((15, 15, 1)), noisy, border=3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: superres.psnr(np.zeros((8, 8, 3)), np.zeros((8, 8, 1))),
+    lambda: superres.psnr(np.zeros((8, 8, 2)), np.zeros((8, 8, 2))),
+    lambda: superres.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=4),
+    lambda: superres.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=-1),
+])
+def test_metrics_reject_bad_arguments(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# --- photos ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def train_photos():
+    return photos.load_photos("train")
+
+
+@pytest.fixture(scope="module")
+def test_photos():
+    return photos.load_photos("test")
+
+
+def test_photo_splits_are_disjoint_and_named():
+    assert not set(photos.TRAIN_PHOTOS) & set(photos.TEST_PHOTOS)
+    assert "cat" not in photos.TRAIN_PHOTOS  # skimage.data.cat is chelsea, a test photo
+
+
+def test_photos_are_rgb_float32_in_range(train_photos, test_photos):
+    assert len(train_photos) == len(photos.TRAIN_PHOTOS) and len(test_photos) == len(photos.TEST_PHOTOS)
+    for photo in train_photos + test_photos:
+        assert photo.ndim == 3 and photo.shape[-1] == 3 and photo.dtype == np.float32
+        assert photo.min() >= -1 and photo.max() <= 1 and photo.std() > 0.05
+    assert [p.shape[:2] for p in test_photos] == [(300, 448), (600, 512), (512, 512)]
+    assert all(p.shape[0] % 4 == 0 and p.shape[1] % 4 == 0 for p in test_photos)
+    # No test photo is also a training photo (compare at one common size).
+    for test_photo in test_photos:
+        for train_photo in train_photos:
+            assert not np.array_equal(test_photo[:128, :128], train_photo[:128, :128])
+
+
+def test_load_photos_rejects_other_splits():
+    with pytest.raises(ValueError, match="'train' or 'test'"):
+        photos.load_photos("validation")
+
+
+def test_random_crops_are_deterministic_per_seed(train_photos):
+    a = photos.random_crops(train_photos, 6, 24, np.random.default_rng(3))
+    b = photos.random_crops(train_photos, 6, 24, np.random.default_rng(3))
+    c = photos.random_crops(train_photos, 6, 24, np.random.default_rng(4))
+    assert a.shape == (6, 24, 24, 3) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.min() >= -1 and a.max() <= 1
+
+
+def test_random_crops_cut_from_the_photos():
+    photo = np.arange(10 * 12 * 3, dtype="float32").reshape(10, 12, 3)
+    crops = photos.random_crops([photo], 5, 4, np.random.default_rng(0))
+    for crop in crops:
+        top, left = divmod(int(crop[0, 0, 0]) // 3, 12)
+        np.testing.assert_array_equal(crop, photo[top:top + 4, left:left + 4])
+    whole = photos.random_crops([photo[:, :10]], 2, 10, np.random.default_rng(0))  # one position only
+    np.testing.assert_array_equal(whole, [photo[:, :10]] * 2)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 2, 9, np.random.default_rng(0)), ValueError),
+    (lambda: photos.random_crops([], 2, 4, np.random.default_rng(0)), ValueError),
+    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 0, 4, np.random.default_rng(0)), ValueError),
+    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 2, 4, 0), TypeError),
+])
+def test_random_crops_reject_bad_arguments(call, error):
+    with pytest.raises(error):
+        call()
