@@ -119,8 +119,9 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
             `FrozenDiscriminatorGAN`.
         discriminator_sees_input: See `FrozenDiscriminatorGAN`.
         reconstruction_loss: None (the book's GANs: the adversarial loss
-            alone), or "mae" (pix2pix's L1) or "mse" (SRGAN's pixel content
-            loss) between generated and real images, as a second output.
+            alone), or "mae" (pix2pix's L1), "mse" (SRGAN's pixel content
+            loss) or a loss function `(real, generated) -> loss` (SRGAN's VGG
+            content loss) between generated and real images, as a second output.
         adversarial_weight: Weight of the adversarial loss when there is a
             reconstruction loss (pix2pix 1; SRGAN 1e-3; 0 trains on the
             reconstruction alone).
@@ -151,7 +152,7 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
         combined.compile(optimizer=g_optimizer, loss="binary_crossentropy", metrics=["accuracy"],
                          jit_compile=jit_compile)
     else:
-        if reconstruction_loss not in RECONSTRUCTION_LOSSES:
+        if not callable(reconstruction_loss) and reconstruction_loss not in RECONSTRUCTION_LOSSES:
             raise ValueError(f"reconstruction_loss must be one of {RECONSTRUCTION_LOSSES}, got {reconstruction_loss!r}")
         combined.compile(optimizer=g_optimizer, loss=["binary_crossentropy", reconstruction_loss],
                          loss_weights=[adversarial_weight, reconstruction_weight], metrics=[["accuracy"], []],

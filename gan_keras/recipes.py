@@ -326,6 +326,11 @@ class SRGANConfig(Config):
     adversarial_weight: float = setting(1e-3, "weight of the adversarial loss against the content loss (the "
                                               "paper's 1e-3)", check=positive_number)
     crops: int = setting(4000, "random training crops of the photographs (photos only)", check=positive)
+    content: str = setting("auto", "content loss: vgg (VGG19 features, the paper's; needs ImageNet weights from "
+                                   "--vgg-weights or keras' cache), mse (pixels), or auto (vgg when the weights "
+                                   "are there, else mse; the report says which)", choices=("auto", "vgg", "mse"))
+    vgg_weights: str | None = setting(None, "VGG19 'notop' ImageNet weights file (default: keras' cache, "
+                                            "~/.keras/models); nothing is downloaded", kind=str, metavar="PATH")
 
 
 SR_SCALE = 4
@@ -376,10 +381,17 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     if start_from is not None:
         generator.set_weights(keras.models.load_model(start_from, compile=False).get_weights())
     discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
+    content = "mse"
+    if config.content == "vgg":
+        from gan_keras.models.srgan import vgg_content_loss
+
+        # VGG54 on photographs as in the paper; 28x28 images keep no 1x1 block-5 map, so VGG22 there.
+        layer = "block2_conv2" if config.dataset == "fashion_mnist" else "block5_conv4"
+        content = vgg_content_loss(config.vgg_weights, layer=layer, channels=channels)
     # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike.
     combined = build_combined(
         generator, discriminator, d_optimizer=default_optimizer(1e-4, 0.9), g_optimizer=default_optimizer(1e-4, 0.9),
-        jit_compile=run.jit_compile, reconstruction_loss="mse",
+        jit_compile=run.jit_compile, reconstruction_loss=content,
         adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
     return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True, reconstruction=True)
 
@@ -426,8 +438,14 @@ def _train_superres(config, model_config, options=None, data=None):
 
     from gan_keras.evaluation.translation import combine_phase_reports
     from gan_keras.experiment import run_training
+    from gan_keras.models.srgan import find_vgg_weights
     from gan_keras.sources import ArraySource
 
+    weights = find_vgg_weights(model_config.vgg_weights, required=model_config.content == "vgg")
+    content = "vgg" if weights is not None and model_config.content != "mse" else "mse"
+    print(f"Content loss: {'VGG19 features of ' + weights if content == 'vgg' else 'pixel MSE'}")
+    # The resolved loss is what the checkpoints and reports record.
+    model_config = dataclasses.replace(model_config, content=content, vgg_weights=weights if content == "vgg" else None)
     data = data or _load_superres(model_config, config.data_dir)
     for phase in SR_PHASES:
         run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, phase))

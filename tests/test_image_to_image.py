@@ -175,5 +175,38 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, args, words):
 def test_configs_are_stored_and_defaults_documented():
     assert Pix2PixConfig().class_labels == (5, 7, 8, 9)
     assert SRGANConfig().to_json() == {"dataset": "fashion_mnist", "size": "cpu", "adversarial_weight": 1e-3,
-                                       "crops": 4000}
+                                       "crops": 4000, "content": "auto", "vgg_weights": None}
     assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "scripts", "train_srgan.py"))
+
+
+def test_vgg_content_loss_plumbing_with_random_weights():
+    from gan_keras.models.srgan import vgg_content_loss
+
+    keras.utils.set_random_seed(0)
+    loss = vgg_content_loss(None, layer="block2_conv2", channels=1)
+    real = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    same = keras.ops.convert_to_numpy(loss(real, real))
+    other = keras.ops.convert_to_numpy(loss(real, -real))
+    assert same.shape == (2,) and np.allclose(same, 0) and (other > 0).all()
+    generator = build_srresnet(channels=1, filters=8, blocks=1)
+    discriminator = build_sr_discriminator((28, 28, 1), filters=(8,), dense=8)
+    combined = build_combined(generator, discriminator, default_optimizer(), default_optimizer(), jit_compile=False,
+                              reconstruction_loss=loss, adversarial_weight=1e-3, reconstruction_weight=1.0)
+    result = combined.train_on_batch(real[:, ::4, ::4], [np.ones((2, 1)), real], return_dict=True)
+    assert np.isfinite(result["vgg_content_loss"])
+
+
+def test_vgg_weights_are_found_only_where_they_are(tmp_path, monkeypatch):
+    from gan_keras.errors import UserError
+    from gan_keras.models.srgan import VGG_WEIGHTS_FILE, find_vgg_weights
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert find_vgg_weights() is None
+    with pytest.raises(UserError, match="--vgg-weights PATH"):
+        find_vgg_weights(required=True)
+    with pytest.raises(UserError, match="no VGG19 weights file at .*nope.h5"):
+        find_vgg_weights(str(tmp_path / "nope.h5"))
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / VGG_WEIGHTS_FILE).write_bytes(b"weights")
+    assert find_vgg_weights() == str(tmp_path / "models" / VGG_WEIGHTS_FILE)

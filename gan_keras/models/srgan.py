@@ -208,3 +208,71 @@ def build_sr_discriminator(hr_shape=(96, 96, 3), filters=(32, 64, 128), dense=25
     x = layers.LeakyReLU(negative_slope=LEAK)(x)
     validity = layers.Dense(1, activation="sigmoid")(x)
     return keras.Model(image, validity, name="srgan_discriminator")
+
+
+VGG_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG_FEATURE_SCALE = 12.75  # the paper divides the VGG feature maps by this
+_IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
+
+
+def find_vgg_weights(path=None, required=False):
+    """The VGG19 'notop' ImageNet weights file to use, or None.
+
+    Args:
+        path: An explicit file; None looks in keras' cache (`$KERAS_HOME`,
+            `~/.keras`, `/tmp/.keras`, under `models/`). Nothing is downloaded.
+        required: Whether a missing file is an error (else None is returned).
+
+    Raises:
+        UserError: if `path` is given and missing, or nothing is found and `required`.
+    """
+    import os
+
+    from gan_keras.errors import UserError
+
+    if path is not None:
+        if not os.path.isfile(path):
+            raise UserError(f"no VGG19 weights file at {path}: pass keras' ImageNet 'notop' file {VGG_WEIGHTS_FILE}")
+        return os.fspath(path)
+    homes = [os.environ.get("KERAS_HOME"), os.path.expanduser("~/.keras"), "/tmp/.keras"]
+    for home in filter(None, homes):
+        candidate = os.path.join(home, "models", VGG_WEIGHTS_FILE)
+        if os.path.isfile(candidate):
+            return candidate
+    if required:
+        raise UserError(f"--content vgg needs VGG19 weights ({VGG_WEIGHTS_FILE}) in ~/.keras/models or "
+                        f"--vgg-weights PATH; nothing is downloaded here (or use --content mse)")
+    return None
+
+
+def vgg_content_loss(weights, layer="block5_conv4", channels=3):
+    """SRGAN's content loss: the MSE between VGG19 feature maps of the real and the generated image.
+
+    Images in [-1, 1] become 0..255 BGR with ImageNet's mean removed (what the
+    Keras VGG19 expects; grey images are repeated on 3 channels), and the
+    feature maps of `layer` ("block5_conv4" is the paper's VGG54, after the
+    ReLU) are divided by 12.75 as in the paper.
+
+    Args:
+        weights: A VGG19 'notop' ImageNet weights file, or None for random
+            weights (to test the plumbing only).
+        layer: The VGG19 layer whose output is compared.
+        channels: Channels of the images (1 or 3).
+
+    Returns:
+        A loss function `(y_true, y_pred) -> scalar` named "vgg_content".
+    """
+    vgg = keras.applications.VGG19(include_top=False, weights=weights, input_shape=(None, None, 3))
+    features = keras.Model(vgg.input, vgg.get_layer(layer).output, name="vgg_features")
+    features.trainable = False
+    mean = keras.ops.convert_to_tensor(_IMAGENET_BGR_MEAN, dtype="float32")
+
+    def embed(images):
+        images = keras.ops.repeat(images, 3, axis=-1) if channels == 1 else images
+        bgr = keras.ops.flip((images + 1.0) * 127.5, axis=-1) - mean
+        return features(bgr, training=False) / VGG_FEATURE_SCALE
+
+    def vgg_content(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(embed(y_true) - embed(y_pred)), axis=(1, 2, 3))
+
+    return vgg_content
