@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, assert_one_line_error, run, write_idx
+from tests.conftest import ROOT, assert_one_line_error, run
 
 TRAIN = os.path.join(ROOT, "scripts", "train_fashion.py")
 SAMPLE = os.path.join(ROOT, "scripts", "sample.py")

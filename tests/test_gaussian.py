@@ -267,11 +267,11 @@ def test_two_run_study_writes_its_json_table_and_every_run_its_outputs(tmp_path)
         assert all(isinstance(row[k], float) for k in ("mean", "std", "ks"))
     assert "target N(-3, 0.5)" in result.stdout and "converged runs:" in result.stdout and "of 2" in result.stdout
     assert (out / "study.png").stat().st_size > 0
-    for run, row in zip(("run_01", "run_02"), table):
+    for folder, row in zip(("run_01", "run_02"), table):
         for name in ("history.csv", "losses.png", "trajectory.png", "histogram.png", "checkpoint.npz",
                      "generator.keras"):
-            assert (out / run / name).stat().st_size > 0, name
-        history = read_history(str(out / run / "history.csv"))
+            assert (out / folder / name).stat().st_size > 0, name
+        history = read_history(str(out / folder / "history.csv"))
         assert [int(r["step"]) for r in history if r["mean"] != "nan"] == [1, 10, 20]
         # The last row's moments come from 2,000 of the 10,000 samples behind the table.
         assert float(history[-1]["mean"]) == pytest.approx(row["mean"], abs=0.05)

@@ -29,7 +29,7 @@ def run(args):
     cli.quiet_tensorflow()
     import keras
 
-    from gan_keras.benchmark import VARIANTS, benchmark, call_breakdown, matmul_roofline, step_flops_per_image
+    from gan_keras.benchmark import benchmark, call_breakdown, matmul_roofline, step_flops_per_image
     from gan_keras.models.dcgan import build_dcgan
 
     roofline = matmul_roofline()

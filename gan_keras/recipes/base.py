@@ -1,0 +1,103 @@
+"""What every GAN recipe is made of: the `Recipe` and its `TrainingData`."""
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+@dataclasses.dataclass(frozen=True)
+class TrainingData:
+    """What a recipe's data loader returns.
+
+    Attributes:
+        images: `(n, ...)` float32 training samples in the GAN's pixel range.
+        labels: `(n,)` int32 labels for a conditional GAN, else None.
+        dataset: Name of the dataset (only Fashion-MNIST can be evaluated).
+        eval_classes: Classes the evaluation compares with (None: all).
+        batch_size: The recipe's default batch for this data, if it depends on it.
+        description: e.g. "6,000 training images of class 1".
+        preview: For an image-to-image GAN, fixed held-out `(inputs, targets)`
+            pairs for the sample grids.
+        test: For an image-to-image GAN, the held-out `(inputs, targets,
+            labels)` it is scored on at the end.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    dataset: str = "fashion_mnist"
+    eval_classes: tuple | None = None
+    batch_size: int | None = None
+    description: str = "training images"
+    preview: tuple | None = None
+    test: tuple | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """One GAN of the package, as data.
+
+    Attributes:
+        name: Subcommand and checkpoint name, e.g. "dcgan".
+        summary: One line for `--help`.
+        config: Its model config class (stored in checkpoints; a resumed run
+            must match it field by field).
+        output_dir: Default run folder for a model config.
+        output_dir_help: How the default folder is chosen, for `--help`.
+        batch_size: Default batch size.
+        batch_size_help: How the default batch is chosen, if not fixed.
+        epochs: Default epochs.
+        steps: Default length in steps instead of epochs (then `--epochs` must
+            be given to train by epochs), or None.
+        build: `(model_config, run_config, total_steps) -> GAN` (imports Keras).
+        load: `(model_config, data_dir) -> TrainingData`; None for a GAN whose
+            data is synthetic.
+        loop: `model_config -> dict` of `LoopConfig` fields (e.g. a schedule).
+        evaluable: Whether the evaluation flags apply (image GANs).
+        evaluate: Whether it evaluates by default (once per epoch).
+        options: A config class of further settings that are not part of the
+            model (not stored in checkpoints), or None.
+        memory: `(model_config, batch_size) -> bytes`, a rough upper estimate
+            of what training needs (checked before anything is allocated).
+        finish: `(model_config, run_config, data) -> callbacks` that score the
+            generator at the end of the run (held-out test metrics), or None.
+        train: `(run_config, model_config, options, data) -> exit status` for a GAN
+            that trains otherwise than once on loaded data (the Gaussian
+            study); None for the standard run.
+    """
+
+    name: str
+    summary: str
+    config: type
+    output_dir: Callable
+    output_dir_help: str
+    batch_size: int
+    epochs: int
+    build: Callable
+    steps: int | None = None
+    load: Callable | None = None
+    loop: Callable = lambda config: {}
+    batch_size_help: str | None = None
+    evaluable: bool = True
+    evaluate: bool = False
+    options: type | None = None
+    memory: Callable = lambda config, batch_size: 0
+    finish: Callable | None = None
+    train: Callable | None = None
+
+
+def memory_estimate(weights_per_latent, other_weights, floats_per_sample):
+    """`(config, batch) -> bytes`: weights, gradients and two Adam moments in float32 (16 bytes each),
+    plus a batch's activations kept for the backward pass of both models."""
+    return lambda config, batch: (16 * (getattr(config, "latent_dim", 0) * weights_per_latent + other_weights)
+                                  + 4 * 4 * batch * floats_per_sample)
+
+
+def class_list(text):
+    """Check of a comma-separated list of class labels, e.g. "5,7,8,9"."""
+    try:
+        labels = [int(part) for part in text.split(",")]
+    except (AttributeError, ValueError):
+        return f"must be class labels 0..9 separated by commas, got {text!r}"
+    if not labels or not all(0 <= label <= 9 for label in labels) or len(set(labels)) != len(labels):
+        return f"must be distinct class labels 0..9 separated by commas, got {text!r}"
+    return None

@@ -1,0 +1,171 @@
+"""SRGAN as a recipe (8.3): 4x super-resolution, an SRResNet first and the GAN started from it."""
+
+import dataclasses
+
+import numpy as np
+
+from gan_keras.config import Config, positive, positive_number, setting
+from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
+
+@dataclasses.dataclass(frozen=True)
+class SRGANConfig(Config):
+    """SRGAN, 4x super-resolution: an MSE-trained SRResNet, then the GAN started from it."""
+
+    dataset: str = setting("fashion_mnist", "fashion_mnist (7x7 block means -> 28x28) or photos (crops of the "
+                                            "photographs bundled with scikit-image, bicubic 4x smaller)",
+                           choices=("fashion_mnist", "photos"))
+    size: str = setting("cpu", "cpu: SRResNet of 4 blocks x 32 filters, discriminator (32, 64, 128), 48-pixel "
+                               "photo crops; paper: 16 x 64, (64, 128, 256, 512) + Dense 1024, 96-pixel crops",
+                        choices=("cpu", "paper"))
+    adversarial_weight: float = setting(1e-3, "weight of the adversarial loss against the content loss (the "
+                                              "paper's 1e-3)", check=positive_number)
+    crops: int = setting(4000, "random training crops of the photographs (photos only)", check=positive)
+    content: str = setting("auto", "content loss: vgg (VGG19 features, the paper's; needs ImageNet weights from "
+                                   "--vgg-weights or keras' cache), mse (pixels), or auto (vgg when the weights "
+                                   "are there, else mse; the report says which)", choices=("auto", "vgg", "mse"))
+    vgg_weights: str | None = setting(None, "VGG19 'notop' ImageNet weights file (default: keras' cache, "
+                                            "~/.keras/models); nothing is downloaded", kind=str, metavar="PATH")
+
+
+SR_SCALE = 4
+SR_PREVIEW = {"fashion_mnist": 10, "photos": 4}
+
+
+def _sr_sizes(config):
+    from gan_keras.models.srgan import CPU_CONFIG, PAPER_CONFIG
+
+    sizes = PAPER_CONFIG if config.size == "paper" else CPU_CONFIG
+    return sizes, 96 if config.size == "paper" else 48
+
+
+def _load_superres(config, data_dir):
+    from gan_keras import photos, superres
+    from gan_keras.data import load_fashion_mnist, scale_images
+
+    if config.dataset == "fashion_mnist":
+        (x_train, _), (x_test, y_test) = load_fashion_mnist(data_dir)
+        hr, hr_test = scale_images(x_train), scale_images(x_test)
+        lr, lr_test = superres.downscale_mean(hr, SR_SCALE), superres.downscale_mean(hr_test, SR_SCALE)
+        shown = np.linspace(0, len(hr_test) - 1, SR_PREVIEW["fashion_mnist"]).astype(int)
+        return TrainingData(hr, lr, preview=(lr_test[shown], hr_test[shown]),
+                            test=(lr_test, hr_test, y_test.astype(np.int32)))
+    _, crop = _sr_sizes(config)
+    hr = photos.random_crops(photos.load_photos("train"), config.crops, crop, np.random.default_rng(0))
+    test = photos.load_photos("test")
+    preview_hr = photos.random_crops(test, SR_PREVIEW["photos"], crop, np.random.default_rng(1))
+    return TrainingData(hr, superres.bicubic_downscale(hr, SR_SCALE), dataset="photos",
+                        description=f"training crops of {crop}x{crop} pixels",
+                        preview=(superres.bicubic_downscale(preview_hr, SR_SCALE), preview_hr),
+                        test=([superres.bicubic_downscale(p[None], SR_SCALE)[0] for p in test], test,
+                              photos.TEST_PHOTOS))
+
+
+def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
+    import keras
+
+    from gan_keras.combined import build_combined, default_optimizer
+    from gan_keras.gan import GAN
+    from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
+
+    sizes, crop = _sr_sizes(config)
+    channels = 1 if config.dataset == "fashion_mnist" else 3
+    hr_shape = (28, 28, 1) if config.dataset == "fashion_mnist" else (crop, crop, 3)
+    generator = build_srresnet(channels=channels, scale=SR_SCALE, **{k: v for k, v in sizes["generator"].items()
+                                                                      if k != "scale"})
+    if start_from is not None:
+        generator.set_weights(keras.models.load_model(start_from, compile=False).get_weights())
+    discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
+    content = "mse"
+    if config.content == "vgg":
+        from gan_keras.models.srgan import vgg_content_loss
+
+        # VGG54 on photographs as in the paper; 28x28 images keep no 1x1 block-5 map, so VGG22 there.
+        layer = "block2_conv2" if config.dataset == "fashion_mnist" else "block5_conv4"
+        content = vgg_content_loss(config.vgg_weights, layer=layer, channels=channels)
+    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike.
+    combined = build_combined(
+        generator, discriminator, d_optimizer=default_optimizer(1e-4, 0.9), g_optimizer=default_optimizer(1e-4, 0.9),
+        jit_compile=run.jit_compile, reconstruction_loss=content,
+        adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
+    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True, reconstruction=True)
+
+
+def _finish_superres(config, run, data):
+    from gan_keras import superres
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_translation_metrics
+
+    inputs, targets, labels = data.test
+    if config.dataset == "fashion_mnist":
+        evaluator = []
+
+        def measure(images, reference, labels=None):
+            if not evaluator:
+                from gan_keras.evaluation.evaluator import Evaluator
+
+                evaluator.append(Evaluator("test", n=len(images), seed=run.seed, data_dir=run.data_dir,
+                                           kid_subsets=20))
+            return fashion_translation_metrics(images, reference, labels, evaluator=evaluator[0])
+
+        bicubic = superres.bicubic_upscale(inputs, SR_SCALE)
+        return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
+                                      baselines=[("bicubic", bicubic)],
+                                      title="Held-out test: the 10,000 Fashion-MNIST test images, 7x7 -> 28x28")]
+
+    def measure_photos(images, reference, labels=None):
+        return {"psnr": float(np.mean([superres.psnr(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+                "ssim": float(np.mean([superres.ssim(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+                "n": len(images)}
+
+    bicubic = [superres.bicubic_upscale(p[None], SR_SCALE)[0] for p in inputs]
+    return [TranslationEvaluation(run.output_dir, inputs, targets, measure_photos, labels=labels,
+                                  baselines=[("bicubic", bicubic)],
+                                  title=f"Held-out test photos ({', '.join(labels)}): PSNR/SSIM on the Y channel, "
+                                        f"{SR_SCALE}-pixel border cropped")]
+
+
+SR_PHASES = ("srresnet", "srgan")
+
+
+def _train_superres(config, model_config, options=None, data=None):
+    """Both phases: SRResNet (content loss alone) in DIR/srresnet, then SRGAN from it in DIR/srgan."""
+    import os
+
+    from gan_keras.evaluation.translation import combine_phase_reports
+    from gan_keras.experiment import run_training
+    from gan_keras.models.srgan import find_vgg_weights
+    from gan_keras.sources import ArraySource
+
+    weights = find_vgg_weights(model_config.vgg_weights, required=model_config.content == "vgg")
+    content = "vgg" if weights is not None and model_config.content != "mse" else "mse"
+    print(f"Content loss: {'VGG19 features of ' + weights if content == 'vgg' else 'pixel MSE'}")
+    # The resolved loss is what the checkpoints and reports record.
+    model_config = dataclasses.replace(model_config, content=content, vgg_weights=weights if content == "vgg" else None)
+    data = data or _load_superres(model_config, config.data_dir)
+    for phase in SR_PHASES:
+        run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, phase))
+        adversarial = phase == "srgan"
+        start_from = None
+        if adversarial:
+            start_from = os.path.join(config.output_dir, "srresnet", "generator.keras")
+        source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
+        run = run_training(
+            run_config, lambda: _build_srgan(model_config, run_config, None, adversarial, data, start_from),
+            source, model=phase, model_config=model_config, loop={"adversarial": adversarial},
+            callbacks=_finish_superres(model_config, run_config, data), preview=data.preview)
+        if run.interrupted:
+            return 130
+    combine_phase_reports(config.output_dir, SR_PHASES)
+    return 0
+
+
+
+RECIPES = {
+    "srgan": Recipe(
+        name="srgan", summary="SRGAN: 4x super-resolution of Fashion-MNIST or photographs, after an SRResNet (8.3)",
+        config=SRGANConfig, output_dir=lambda config: f"outputs/srgan_{config.dataset}",
+        output_dir_help="outputs/srgan_<dataset>", batch_size=16, epochs=1, steps=1000,
+        build=lambda config, run, total: _build_srgan(config, run, total), load=_load_superres,
+        memory=memory_estimate(0, 6_000_000, 200_000), evaluable=False,
+        train=_train_superres,
+    ),
+}
