@@ -166,6 +166,7 @@ def test_upscale_any_size_rgb_or_grey(tmp_path):
     (["train", "srgan", "--dataset", "div2k"], ["--dataset"]),
     (["train", "srgan", "--crops", "0"], ["--crops", "positive"]),
     (["train", "srgan", "--steps", "10", "--epochs", "2"], ["not allowed"]),
+    (["train", "pix2pix", "--eval-interval", "5"], ["unrecognized", "--eval-interval"]),
     (["upscale", "--generator", "g.keras", "--input", "x.png", "--out", "y.jpg"], ["--out", ".png"]),
 ])
 def test_bad_flags_exit_2_with_one_line(tmp_path, args, words):

@@ -87,5 +87,6 @@ RECIPES = {
         output_dir_help="outputs/pix2pix_<loss>", batch_size=32, epochs=3, build=_build_pix2pix,
         load=_load_edges2fashion, loop=lambda config: {"adversarial": config.loss != "l1"},
         memory=memory_estimate(0, 2_000_000, 60_000), finish=_finish_translation,
+        evaluable=False,  # scored at the end on the whole held-out test set instead (test_metrics.json)
     ),
 }
