@@ -100,7 +100,8 @@ def save_loss_plot(history, path):
     axes[0].legend(loc="upper right")
     axes[0].grid(alpha=0.3)
     for axis, name in zip(axes[1:], extras):
-        _plot_finite(axis, steps, history[name], name, smooth=name in SMOOTHED_EXTRAS, marker=name not in SMOOTHED_EXTRAS)
+        smooth = name in SMOOTHED_EXTRAS
+        _plot_finite(axis, steps, history[name], name, smooth=smooth, marker=not smooth)
         axis.set_ylabel(name)
         axis.grid(alpha=0.3)
     axes[-1].set_xlabel("step")

@@ -112,7 +112,7 @@ class RunFolder:
                 raise RunFolderError(f"cannot remove {path} for --overwrite: {error.strerror or error}") from None
 
     def check_fresh_start(self, overwrite):
-        """Before a run that starts at step 0: refuses a folder holding run files, unless `overwrite` (then clears them).
+        """Before a run from step 0: refuses a folder holding run files, unless `overwrite` (then clears them).
 
         Raises:
             RunFolderError: (exit status 2) naming the files found.

@@ -33,7 +33,8 @@ class TensorBoardLogger(Callback):
             import tensorboard  # noqa: F401  (tf.summary writes nothing without it)
             import tensorflow as tf
         except ImportError:
-            raise UserError("--tensorboard needs TensorFlow and TensorBoard (pip install tensorflow-cpu tensorboard)") from None
+            raise UserError(
+                "--tensorboard needs TensorFlow and TensorBoard (pip install tensorflow-cpu tensorboard)") from None
         self._tf = tf
         self.writer = tf.summary.create_file_writer(self.log_dir)
 

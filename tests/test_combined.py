@@ -123,7 +123,8 @@ def test_generator_step_matches_batch_statistics_without_dropout():
     expected = keras.ops.convert_to_numpy(_discriminator_with_batch_statistics(discriminator, images))
     with_moving_statistics = keras.ops.convert_to_numpy(discriminator(images, training=False))
     assert np.abs(expected - with_moving_statistics).max() > 1e-2
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(combined(noise, training=True)), expected, rtol=1e-4, atol=1e-5)
+    actual = keras.ops.convert_to_numpy(combined(noise, training=True))
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_one_optimizer_for_both_models_is_refused():
@@ -147,7 +148,8 @@ def test_moving_statistics_mode_normalises_with_stored_statistics():
     _, noise, valid, _ = batches(3)
     images = generator(noise, training=True)
     expected = keras.ops.convert_to_numpy(discriminator(images, training=False))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(combined(noise, training=True)), expected, rtol=1e-4, atol=1e-5)
+    actual = keras.ops.convert_to_numpy(combined(noise, training=True))
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
     before = moving_statistics(discriminator)
     combined.train_on_batch(noise, valid)
     for a, b in zip(before, moving_statistics(discriminator)):

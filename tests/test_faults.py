@@ -360,7 +360,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize("argv, code, words", BAD_INPUT, ids=[" ".join(a[:3]) for a, _, _ in BAD_INPUT])
 def test_bad_input_is_one_line_with_the_documented_status_and_writes_nothing(tmp_path, tiny_fashion_dir,
-                                                                            argv, code, words):
+                                                                             argv, code, words):
     (tmp_path / "file").write_text("x")
     places = {"file": tmp_path / "file", "data": tiny_fashion_dir, "bad_idx": tmp_path / "bad_idx"}
     if any("{bad_idx}" in a for a in argv):

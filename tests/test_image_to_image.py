@@ -99,7 +99,8 @@ def p2p_run(output_dir, steps, **overrides):
                        checkpoint_interval=2, seed=3, progress=False, **overrides)
     preview = (inputs[:3], targets[:3])
     finish = TranslationEvaluation(str(output_dir), inputs[:5], targets[:5],
-                                   lambda images, reference, labels=None: {"l1": float(np.abs(images - reference).mean())},
+                                   lambda images, reference, labels=None: {
+                                       "l1": float(np.abs(images - reference).mean())},
                                    labels=np.arange(5), baselines=[("inputs", inputs[:5])])
     return run_training(config, tiny_pix2pix, ArraySource(targets, inputs, batch_size=BATCH, seed=3),
                         model="pix2pix", model_config=Pix2PixConfig(filters=8), callbacks=[finish], preview=preview)

@@ -37,7 +37,8 @@ def test_each_train_command_shows_its_flags_and_defaults(key):
     result = run(["train", key, "--help"])
     assert result.returncode == 0, result.stderr
     recipe = RECIPES[key]
-    assert f"(default {recipe.steps})" in result.stdout if recipe.steps else f"(default {recipe.epochs})" in result.stdout
+    default = recipe.steps if recipe.steps else recipe.epochs
+    assert f"(default {default})" in result.stdout
     assert "--resume" in result.stdout and "--seed" in result.stdout and "--deterministic" in result.stdout
     assert ("--eval-interval" in result.stdout) == recipe.evaluable
     assert ("--data-dir" in result.stdout) == (recipe.load is not None)

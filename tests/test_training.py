@@ -177,6 +177,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     tiny_run(tmp_path, steps=2)
     path = tmp_path / "checkpoint.npz"
     original = path.read_bytes()
+
     def crash(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 

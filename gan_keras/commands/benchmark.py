@@ -46,11 +46,13 @@ def run(args):
     print("| variant | batch | images/s | GFLOP/s | share of roofline |")
     print("|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['variant']} | {r['batch_size']} | {r['images_per_s']} | {r['gflops']} | {r['roofline_share']:.2f} |")
+        print(f"| {r['variant']} | {r['batch_size']} | {r['images_per_s']} | {r['gflops']} "
+              f"| {r['roofline_share']:.2f} |")
     for batch_size in args.batch_sizes:
         rows = {r["variant"]: r for r in results if r["batch_size"] == batch_size}
         if "default" in rows and "book" in rows:
-            print(f"batch {batch_size}: default/book = {rows['default']['images_per_s'] / rows['book']['images_per_s']:.2f}x, "
+            ratio = rows["default"]["images_per_s"] / rows["book"]["images_per_s"]
+            print(f"batch {batch_size}: default/book = {ratio:.2f}x, "
                   f"default/roofline = {rows['default']['roofline_share']:.2f}")
     if args.breakdown:
         for batch_size in args.batch_sizes:

@@ -26,7 +26,7 @@ def add_arguments(parser, recipe):
     if recipe.batch_size_help:
         help_defaults["batch_size"] = recipe.batch_size_help
     if recipe.steps:
-        help_defaults.update(steps=f"{recipe.steps}", epochs="none: --steps")
+        help_defaults.update(steps=f"{recipe.steps}", epochs=f"unset, so --steps {recipe.steps} applies")
     cli.add_config_flags(run, RunConfig, exclude=exclude, help_defaults=help_defaults,
                          defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs})
     if recipe.evaluable:

@@ -106,7 +106,7 @@ class TranslationEvaluation(Callback):
         self.rows.append((f"{run.gan.name} (step {run.step})", self.measure(outputs, self.targets, **kwargs)))
         fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
                           json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
-                                                                  for n, m in self.rows]}, indent=1))
+                                                                 for n, m in self.rows]}, indent=1))
         print(metrics_markdown(self.rows))
 
     def report_lines(self):

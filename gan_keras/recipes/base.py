@@ -5,13 +5,15 @@ from typing import Callable
 
 import numpy as np
 
+
 @dataclasses.dataclass(frozen=True)
 class TrainingData:
     """What a recipe's data loader returns.
 
     Attributes:
         images: `(n, ...)` float32 training samples in the GAN's pixel range.
-        labels: `(n,)` int32 labels for a conditional GAN, else None.
+        labels: `(n,)` int32 labels for a conditional GAN, the `(n, h, w, c)`
+            input images of an image-to-image GAN, else None.
         dataset: Name of the dataset (only Fashion-MNIST can be evaluated).
         eval_classes: Classes the evaluation compares with (None: all).
         batch_size: The recipe's default batch for this data, if it depends on it.

@@ -4,7 +4,9 @@ import dataclasses
 
 import numpy as np
 
-from gan_keras.config import Config, ConfigError, class_label, finite_number, latent_size, positive, positive_number, setting
+from gan_keras.config import (
+    Config, ConfigError, class_label, finite_number, latent_size, positive, positive_number, setting,
+)
 from gan_keras.data import DATASET_FOLDERS
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
@@ -139,7 +141,6 @@ def _train_gaussian(config, model_config, study, data=None):
     from gan_keras.gaussian_study import run_study
 
     return run_study(config, model_config, study)
-
 
 
 RECIPES = {

@@ -7,6 +7,7 @@ import numpy as np
 from gan_keras.config import Config, positive, positive_number, setting
 from gan_keras.recipes.base import Recipe, TrainingData, class_list, memory_estimate
 
+
 @dataclasses.dataclass(frozen=True)
 class Pix2PixConfig(Config):
     """pix2pix "edges2fashion": edge maps of Fashion-MNIST shoes and bags translated back to images."""
@@ -77,7 +78,6 @@ def _finish_translation(config, run, data):
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
                                   baselines=[("edge maps (the inputs)", inputs)],
                                   title=f"Held-out test: {len(inputs):,} test images of classes {config.classes}")]
-
 
 
 RECIPES = {

@@ -7,6 +7,7 @@ import numpy as np
 from gan_keras.config import Config, positive, positive_number, setting
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
+
 @dataclasses.dataclass(frozen=True)
 class SRGANConfig(Config):
     """SRGAN, 4x super-resolution: an MSE-trained SRResNet, then the GAN started from it."""
@@ -71,7 +72,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     channels = 1 if config.dataset == "fashion_mnist" else 3
     hr_shape = (28, 28, 1) if config.dataset == "fashion_mnist" else (crop, crop, 3)
     generator = build_srresnet(channels=channels, scale=SR_SCALE, **{k: v for k, v in sizes["generator"].items()
-                                                                      if k != "scale"})
+                                                                     if k != "scale"})
     if start_from is not None:
         generator.set_weights(keras.models.load_model(start_from, compile=False).get_weights())
     discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
@@ -156,7 +157,6 @@ def _train_superres(config, model_config, options=None, data=None):
             return 130
     combine_phase_reports(config.output_dir, SR_PHASES)
     return 0
-
 
 
 RECIPES = {
