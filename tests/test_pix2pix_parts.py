@@ -221,3 +221,19 @@ def test_builders_reject_bad_image_shapes(build, image_shape):
 def test_builders_reject_bad_arguments(build, kwargs):
     with pytest.raises(ValueError):
         build(**kwargs)
+
+
+def test_cached_edge_maps_are_computed_once_and_keyed_by_images_and_settings(tmp_path, monkeypatch):
+    from gan_keras import edges as edges_module
+
+    images = np.zeros((3, 28, 28), np.uint8)
+    images[:, 8:20, 8:20] = 255
+    first = edges_module.cached_edge_maps(images, folder=str(tmp_path))
+    np.testing.assert_array_equal(first, edges_module.edge_maps(images))
+    assert len(list(tmp_path.glob("edges-*.npy"))) == 1
+    calls = []
+    monkeypatch.setattr(edges_module, "edge_maps", lambda *a, **k: calls.append(1) or first)
+    np.testing.assert_array_equal(edges_module.cached_edge_maps(images, folder=str(tmp_path)), first)
+    assert calls == []  # read from the cache
+    edges_module.cached_edge_maps(images, sigma=1.5, folder=str(tmp_path))
+    assert calls == [1] and len(list(tmp_path.glob("edges-*.npy"))) == 2  # other settings, other file
