@@ -11,7 +11,7 @@ import dataclasses
 import os
 import sys
 
-from gan_keras.config import ConfigError, flag_name
+from gan_keras.config import ConfigError, flag_name, seed_value
 from gan_keras.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError  # noqa: F401 (re-exported)
 
 EXIT_INTERRUPTED = 130
@@ -32,6 +32,18 @@ def positive_int(text):
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def seed(text):
+    """argparse type: a seed, an integer in 0..2**32 - 1 (the range numpy and Keras accept)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    problem = seed_value(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 

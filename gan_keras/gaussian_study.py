@@ -16,8 +16,8 @@ import os
 
 import numpy as np
 
-from gan_keras import fileio, plotting
-from gan_keras.errors import UserError
+from gan_keras import cli, fileio, plotting
+from gan_keras.errors import EXIT_USAGE, UserError
 from gan_keras.moments import KS_THRESHOLD, Target, describe_samples
 from gan_keras.training import Callback
 
@@ -167,8 +167,7 @@ def run_study(config, model, study, steps_per_epoch=None, report=print):
     from gan_keras.recipes import GAUSSIAN_STEPS_PER_EPOCH, RECIPES
     from gan_keras.sources import GaussianSource
 
-    if study.json is not None and not os.path.isdir(os.path.dirname(os.path.abspath(study.json))):
-        raise UserError(f"folder of --json does not exist: {os.path.dirname(os.path.abspath(study.json))}", 2)
+    cli.require_parent_dir(study.json, "--json", EXIT_USAGE)
     recipe = RECIPES["gaussian"]
     steps_per_epoch = steps_per_epoch or GAUSSIAN_STEPS_PER_EPOCH
     target = Target(model.target_mean, model.target_std)

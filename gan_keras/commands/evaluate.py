@@ -12,7 +12,6 @@ import json
 import time
 
 from gan_keras import cli
-from gan_keras.config import MAX_SEED
 from gan_keras.data import CLASS_SIZES, SPLIT_SIZES
 from gan_keras.errors import EXIT_USAGE, UserError
 
@@ -42,7 +41,7 @@ def add_arguments(parser):
                         help="the generator's noise: normal or uniform on [-1, 1] (default: from the "
                              "generator's .json sidecar, else normal)")
     parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
-    parser.add_argument("--seed", type=int, default=0, help="seed of noise and subsets (default 0)")
+    parser.add_argument("--seed", type=cli.seed, default=0, help="seed of noise and subsets (default 0)")
     parser.add_argument("--data-dir", default=None, help="folder with Fashion-MNIST's IDX files (default: searched)")
 
 
@@ -55,8 +54,6 @@ def _check(args):
                         EXIT_USAGE)
     if args.n < 10:
         raise UserError(f"--n must be at least 10, got {args.n}", EXIT_USAGE)
-    if not 0 <= args.seed <= MAX_SEED:
-        raise UserError(f"--seed must be an integer in 0..{MAX_SEED}, got {args.seed}", EXIT_USAGE)
     if args.inception_weights is not None and args.features != "inception":
         raise UserError("--inception-weights needs --features inception", EXIT_USAGE)
 

@@ -21,7 +21,6 @@ import numpy as np
 import scipy.ndimage
 
 from gan_keras import cli
-from gan_keras.config import MAX_SEED
 from gan_keras.errors import EXIT_USAGE, UserError
 
 BLUR_SIGMAS = (0.5, 1.0, 2.0)  # pixels
@@ -54,7 +53,7 @@ def add_arguments(parser):
     parser.add_argument("--features", choices=("classifier", "inception"), default="classifier",
                         help="network of FD/KID/precision/recall (default: the shipped classifier)")
     parser.add_argument("--inception-weights", default=None, help="InceptionV3 'notop' .h5 weights file")
-    parser.add_argument("--seed", type=int, default=0, help="seed of subsets and noise (default 0)")
+    parser.add_argument("--seed", type=cli.seed, default=0, help="seed of subsets and noise (default 0)")
     parser.add_argument("--data-dir", default=None, help="folder with Fashion-MNIST's IDX files (default: searched)")
     parser.add_argument("--out", default=None, help="also write the markdown table to this file")
 
@@ -62,8 +61,6 @@ def add_arguments(parser):
 def _check(args):
     if not 10 <= args.n <= 10000:
         raise UserError(f"--n must be in 10..10000, got {args.n}", EXIT_USAGE)
-    if not 0 <= args.seed <= MAX_SEED:
-        raise UserError(f"--seed must be an integer in 0..{MAX_SEED}, got {args.seed}", EXIT_USAGE)
     if args.inception_weights is not None and args.features != "inception":
         raise UserError("--inception-weights needs --features inception", EXIT_USAGE)
 

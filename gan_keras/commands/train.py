@@ -90,8 +90,3 @@ def run(args, recipe):
     from gan_keras.experiment import train_recipe
 
     return train_recipe(recipe, model, config, data, options)
-
-
-def recipe_names():
-    """The subcommands of `gan-keras train`, e.g. dcgan, cgan, mlp, gaussian."""
-    return list(RECIPES)

@@ -60,6 +60,31 @@ def fashion_translation_metrics(outputs, targets, labels=None, classes=None, see
     return result
 
 
+def fashion_measure(classes=None, seed=0, data_dir=None):
+    """A `measure` for `TranslationEvaluation` of 28x28 outputs (`fashion_translation_metrics`).
+
+    Its `Evaluator` (classifier and reference features) is built at the first
+    call, at the end of the run, and reused for the baselines.
+
+    Args:
+        classes, seed, data_dir: As for `fashion_translation_metrics`.
+
+    Returns:
+        `(images, reference, labels=None) -> dict of floats`.
+    """
+    evaluators = []
+
+    def measure(images, reference, labels=None):
+        if not evaluators:
+            from gan_keras.evaluation.evaluator import Evaluator
+
+            evaluators.append(Evaluator("test", n=len(images), classes=classes, seed=seed, data_dir=data_dir,
+                                        kid_subsets=20))
+        return fashion_translation_metrics(images, reference, labels, evaluator=evaluators[0])
+
+    return measure
+
+
 class TranslationEvaluation(Callback):
     """At the end of a finished run: translate held-out inputs, save them, score them and the baselines.
 

@@ -63,18 +63,10 @@ def _build_pix2pix(config, run, total_steps):
 
 
 def _finish_translation(config, run, data):
-    from gan_keras.evaluation.evaluator import Evaluator
-    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_translation_metrics
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
 
     inputs, targets, labels = data.test
-    evaluator = []  # built at the end of the run, once
-
-    def measure(images, reference, labels=None):
-        if not evaluator:
-            evaluator.append(Evaluator("test", n=len(images), classes=data.eval_classes, seed=run.seed,
-                                       data_dir=run.data_dir, kid_subsets=20))
-        return fashion_translation_metrics(images, reference, labels, evaluator=evaluator[0])
-
+    measure = fashion_measure(data.eval_classes, run.seed, run.data_dir)
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
                                   baselines=[("edge maps (the inputs)", inputs)],
                                   title=f"Held-out test: {len(inputs):,} test images of classes {config.classes}")]

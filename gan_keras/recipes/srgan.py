@@ -93,20 +93,11 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
 
 def _finish_superres(config, run, data):
     from gan_keras import superres
-    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_translation_metrics
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
 
     inputs, targets, labels = data.test
     if config.dataset == "fashion_mnist":
-        evaluator = []
-
-        def measure(images, reference, labels=None):
-            if not evaluator:
-                from gan_keras.evaluation.evaluator import Evaluator
-
-                evaluator.append(Evaluator("test", n=len(images), seed=run.seed, data_dir=run.data_dir,
-                                           kid_subsets=20))
-            return fashion_translation_metrics(images, reference, labels, evaluator=evaluator[0])
-
+        measure = fashion_measure(seed=run.seed, data_dir=run.data_dir)
         bicubic = superres.bicubic_upscale(inputs, SR_SCALE)
         return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
                                       baselines=[("bicubic", bicubic)],
