@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from gan_keras import fileio
-from gan_keras.errors import UserError
+from gan_keras.errors import EXIT_USAGE, UserError
 
 NOISE_KINDS = ("normal", "uniform")
 SIDECAR_FORMAT = 2
@@ -139,6 +139,11 @@ class GeneratorInfo:
         return self.num_classes is not None
 
     @property
+    def captioned(self):
+        """Whether the generator draws from captions (its second input is token ids of `vocabulary`)."""
+        return self.vocabulary is not None
+
+    @property
     def image_conditioned(self):
         """Whether the generator translates an input image (`condition_shape`) instead of drawing from noise."""
         return self.condition_shape is not None
@@ -188,7 +193,8 @@ class Generator:
         Args:
             noise: `(n, latent_dim)` noise, or the `(n, h, w, c)` input images of
                 an image-translating generator (in [-1, 1]).
-            labels: `(n,)` labels of a conditional generator.
+            labels: `(n,)` labels of a conditional generator; `(n, length)`
+                token ids of a captioned one.
             batch_size: Samples per forward pass.
         """
         outputs = []
@@ -196,8 +202,33 @@ class Generator:
             batch = noise[start:start + batch_size]
             if self.info.conditional:
                 batch = [batch, np.asarray(labels[start:start + batch_size], np.int32).reshape(-1, 1)]
+            elif self.info.captioned:
+                batch = [batch, np.asarray(labels[start:start + batch_size], np.int32)]
             outputs.append(np.asarray(self.model.predict_on_batch(batch)))
         return np.concatenate(outputs)
+
+    def draw(self, texts, rng):
+        """Draws one sample per caption from a captioned generator.
+
+        Args:
+            texts: Captions, e.g. `["a light, narrow sneaker"] * 10`.
+            rng: numpy `Generator` of the noise.
+
+        Returns:
+            float32 `(len(texts), *image_shape)` images in [-1, 1].
+
+        Raises:
+            UserError: (exit status 2) if the generator takes no captions, or
+                for an empty caption or words it does not know (see
+                `gan_keras.captions.encode`).
+        """
+        from gan_keras import captions
+
+        if not self.info.captioned:
+            raise UserError("--caption needs a generator trained on captions (gan-keras train stackgan)", EXIT_USAGE)
+        ids = captions.encode(texts, self.info.vocabulary, length=int(self.model.inputs[1].shape[-1]))
+        noise = sample_noise(rng, len(texts), self.info.latent_dim, self.info.noise)
+        return to_tanh_range(self.generate(noise, ids), self.info.pixel_range)
 
     def sample(self, n, rng, label=None, classes=None, order="blocks"):
         """Draws `n` samples in [-1, 1].
@@ -222,6 +253,8 @@ class Generator:
         if info.image_conditioned:
             raise UserError(f"this generator translates images of shape {info.condition_shape} and draws no "
                             f"samples from noise: use `gan-keras translate` or `gan-keras upscale`")
+        if info.captioned:
+            raise UserError("this generator draws from captions: pass --caption TEXT (gan-keras sample)", EXIT_USAGE)
         asked = [label] if label is not None else list(classes or [])
         if asked and not info.conditional:
             raise UserError("--label and --classes need a conditional generator")
@@ -309,9 +342,9 @@ def load_generator(path, pixel_range=None, noise=None):
         info = GeneratorInfo(latent_dim=latent_dim, num_classes=10 if len(inputs) == 2 else None,
                              pixel_range=pixel_range or pixel_range_of(model), image_shape=image_shape,
                              condition_shape=condition)
-    if info.latent_dim != latent_dim or (len(inputs) == 2) != info.conditional:
+    if info.latent_dim != latent_dim or (len(inputs) == 2) != (info.conditional or info.captioned):
         raise UserError(f"{sidecar} does not describe {path} (latent_dim {info.latent_dim} vs {latent_dim}, "
-                        f"conditional {info.conditional} vs {len(inputs) == 2})")
+                        f"conditional or captioned {info.conditional or info.captioned} vs {len(inputs) == 2})")
     overrides = {k: v for k, v in (("pixel_range", pixel_range), ("noise", noise)) if v is not None}
     return Generator(model, dataclasses.replace(info, **overrides) if overrides else info)
 

@@ -30,7 +30,10 @@ class SampleGrid(Callback):
         preview: For an image-conditioned GAN, fixed held-out `(inputs,
             targets)` pairs: the grid shows rows of inputs, outputs and
             targets, `cols` pairs per group of three rows (inputs smaller
-            than the outputs are enlarged, nearest neighbour).
+            than the outputs are enlarged, nearest neighbour). For a
+            captioned GAN, fixed `(captions, caption vectors)`: one row per
+            caption, printed beside it, the previous stage's samples of the
+            same noise beside this one's.
     """
 
     def __init__(self, directory, interval, seed, rows=10, cols=10, preview=None):
@@ -48,6 +51,10 @@ class SampleGrid(Callback):
         gan = run.gan
         if gan.image_conditioned:
             self.noise, self.labels = None, self.preview[0]
+        elif gan.captioned:
+            self.rows = len(self.preview[0])
+            self.noise = np.tile(gan.sample_noise(rng, self.cols), (self.rows, 1))
+            self.labels = np.repeat(np.asarray(self.preview[1], np.float32), self.cols, axis=0)
         elif gan.conditional:
             column_noise = gan.sample_noise(rng, self.cols)
             self.noise = np.tile(column_noise, (self.rows, 1))
@@ -73,11 +80,20 @@ class SampleGrid(Callback):
 
     def save(self, run):
         """Writes the grid of the current generator; returns its path."""
-        images = run.gan.to_tanh_range(run.gan.generate(self.noise, self.labels))
+        gan = run.gan
+        images = gan.to_tanh_range(gan.generate(self.noise, self.labels))
         rows = self.rows
-        if run.gan.image_conditioned:
-            images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
+        if gan.captioned:
+            panels, titles = [images], [f"{gan.name} (step {run.step})"]
+            if gan.previous_stage is not None:
+                panels.insert(0, gan.to_tanh_range(gan.generate_previous_stage(self.noise, self.labels)))
+                titles.insert(0, "previous stage (enlarged)")
+            for target in (path, os.path.join(self.directory, "last.png")):
+                plotting.save_caption_grid(panels, list(self.preview[0]), target, titles)
+            return path
+        if gan.image_conditioned:
+            images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)
         plotting.save_image_grid(images, path, rows, self.cols)
         plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), rows, self.cols)
         return path

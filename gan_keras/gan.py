@@ -30,6 +30,19 @@ class GAN:
         reconstruction: For an image-conditioned GAN, whether the combined
             model also outputs the images for a reconstruction loss against
             the targets (then `combined` takes `[valid, targets]`).
+        captioned: Whether the condition is a vector per sample that comes
+            with the data (a caption's text vector, StackGAN): the fakes are
+            drawn from noise and the real batch's conditions, and both models
+            take `[noise or image, condition]`.
+        matching_aware: Whether the discriminator also learns that real
+            images with a wrong condition (another sample's, `mismatched`)
+            are fake (StackGAN's matching-aware discriminator).
+        previous_stage: For a stacked GAN, the frozen generator of the stage
+            before (it takes the first part of this GAN's noise and the same
+            condition); its images are shown beside this GAN's.
+        text_encoder: For a captioned GAN, the frozen model mapping token
+            ids to condition vectors; the saved generator includes it.
+        vocabulary: For a captioned GAN, the words of its token ids (id i+1).
     """
 
     generator: object
@@ -43,6 +56,11 @@ class GAN:
     image_conditioned: bool = False
     discriminator_sees_input: bool = False
     reconstruction: bool = False
+    captioned: bool = False
+    matching_aware: bool = False
+    previous_stage: object = None
+    text_encoder: object = None
+    vocabulary: tuple | None = None
 
     @property
     def conditional(self):
@@ -58,6 +76,11 @@ class GAN:
             return None
         return rng.integers(0, self.num_classes, size=(n, 1), dtype=np.int32)
 
+    @property
+    def data_conditioned(self):
+        """Whether each real sample comes with its condition (input image or caption vector)."""
+        return self.image_conditioned or self.captioned
+
     def fake_inputs(self, rng, n, condition=None):
         """What one fake batch is made from: `(noise, condition)`.
 
@@ -70,22 +93,33 @@ class GAN:
         Returns:
             Noise `(n, latent_dim)` and freshly drawn labels for a noise GAN
             (labels None if unconditional); `(None, condition)` for an
-            image-conditioned GAN, which translates the real batch's inputs.
+            image-conditioned GAN, which translates the real batch's inputs;
+            noise and the real batch's conditions for a captioned GAN.
         """
         if self.image_conditioned:
             return None, condition
+        if self.captioned:
+            return self.sample_noise(rng, n), condition
         return self.sample_noise(rng, n), self.sample_labels(rng, n)
+
+    def mismatched(self, condition):
+        """Wrong conditions for a real batch: each sample gets the next one's (matching-aware discriminator)."""
+        return np.roll(condition, 1, axis=0)
 
     def generator_inputs(self, noise, labels=None):
         """The generator's input: noise, `[noise, labels]` if conditional, the input images if image-conditioned."""
         if self.image_conditioned:
             return labels
+        if self.captioned:
+            return [noise, np.asarray(labels, np.float32)]
         return [noise, _as_label_column(labels)] if self.conditional else noise
 
     def discriminator_inputs(self, images, labels=None):
         """The discriminator's input: images, or `[images, labels or input images]` if it is conditional."""
         if self.image_conditioned:
             return [images, labels] if self.discriminator_sees_input else images
+        if self.captioned:
+            return [images, np.asarray(labels, np.float32)]
         return [images, _as_label_column(labels)] if self.conditional else images
 
     def generator_targets(self, valid, images):
@@ -94,12 +128,28 @@ class GAN:
 
     @property
     def log_fields(self):
-        """History columns beyond the book's: the reconstruction loss of a GAN that has one."""
-        return ("g_content",) if self.reconstruction else ()
+        """History columns beyond the book's: the reconstruction loss, the loss on mismatched pairs."""
+        return (("g_content",) if self.reconstruction else ()) + (("d_loss_wrong",) if self.matching_aware else ())
 
-    def generate(self, noise, labels=None):
-        """Runs the generator in inference mode; returns a numpy array of images."""
-        return np.asarray(self.generator.predict_on_batch(self.generator_inputs(noise, labels)))
+    def generate(self, noise, labels=None, batch_size=None):
+        """Runs the generator in inference mode; returns a numpy array of images.
+
+        Args:
+            noise: `(n, latent_dim)` noise (None for an image-conditioned GAN).
+            labels: The conditions (labels, input images or caption vectors), or None.
+            batch_size: Samples per forward pass (None: all at once).
+        """
+        if batch_size is None:
+            return np.asarray(self.generator.predict_on_batch(self.generator_inputs(noise, labels)))
+        n = len(noise if noise is not None else labels)
+        return np.concatenate([self.generate(None if noise is None else noise[i:i + batch_size],
+                                             None if labels is None else labels[i:i + batch_size])
+                               for i in range(0, n, batch_size)])
+
+    def generate_previous_stage(self, noise, labels):
+        """The images of `previous_stage` for this GAN's noise (its first part) and conditions."""
+        size = int(self.previous_stage.inputs[0].shape[-1])
+        return np.asarray(self.previous_stage.predict_on_batch([noise[:, :size], np.asarray(labels, np.float32)]))
 
     def to_tanh_range(self, images):
         """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
@@ -113,7 +163,8 @@ class GAN:
             condition = tuple(int(d) if d is not None else 0 for d in self.generator.inputs[0].shape[1:])
         return artifact.GeneratorInfo(
             latent_dim=self.latent_dim, noise=self.noise, num_classes=self.num_classes,
-            pixel_range=tuple(self.pixel_range), image_shape=shape, condition_shape=condition, model=self.name,
+            pixel_range=tuple(self.pixel_range), image_shape=shape, condition_shape=condition,
+            vocabulary=self.vocabulary if self.captioned else None, model=self.name,
         )
 
     def non_finite(self):
@@ -122,8 +173,19 @@ class GAN:
                                      "discriminator": self.discriminator.variables})
 
     def save_generator(self, path):
-        """Saves the generator and its info (see `gan_keras.artifact.save_generator`)."""
-        artifact.save_generator(path, self.generator, self.generator_info())
+        """Saves the generator and its info (see `gan_keras.artifact.save_generator`).
+
+        A captioned GAN's saved generator takes `[noise, token ids]`: its
+        text encoder runs inside it, so the file draws from captions alone.
+        """
+        model = self.generator
+        if self.captioned:
+            import keras
+
+            noise = keras.Input(tuple(model.inputs[0].shape[1:]), name="noise")
+            ids = keras.Input(tuple(self.text_encoder.inputs[0].shape[1:]), dtype="int32", name="token_ids")
+            model = keras.Model([noise, ids], model([noise, self.text_encoder(ids)]), name=f"{model.name}_captions")
+        artifact.save_generator(path, model, self.generator_info())
 
 
 def non_finite_variables(groups):

@@ -79,6 +79,36 @@ def translation_rows(inputs, outputs, targets, cols):
     return np.concatenate(groups), 3 * len(groups)
 
 
+def save_caption_grid(panels, captions, path, titles=None):
+    """Writes a grid of images drawn from captions: one row per caption, the caption printed beside it.
+
+    Args:
+        panels: List of `(rows * cols, h, w, 1)` image arrays in [-1, 1], in
+            row order (e.g. Stage-I and Stage-II samples of the same noise),
+            shown side by side; smaller images are enlarged (nearest
+            neighbour) to the largest size.
+        captions: `rows` strings.
+        path: PNG file.
+        titles: Optional title of each panel.
+    """
+    rows = len(captions)
+    size = max(p.shape[1] for p in panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 + 4.2 * len(panels), 0.5 + 0.42 * rows), squeeze=False)
+    for k, (axis, images) in enumerate(zip(axes[0], panels)):
+        images = np.asarray(images, np.float32)
+        factor = size // images.shape[1]
+        grid = tile_images(images.repeat(factor, axis=1).repeat(factor, axis=2), rows, len(images) // rows, scale=1)
+        axis.imshow(grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+        axis.set_xticks([])
+        axis.set_yticks([(r + 0.5) * (size + 2) - 1 for r in range(rows)] if k == 0 else [])
+        if k == 0:
+            axis.set_yticklabels(captions, fontsize=8)
+        if titles:
+            axis.set_title(titles[k], fontsize=9)
+    fig.tight_layout()
+    _save_figure(fig, path)
+
+
 def save_loss_plot(history, path):
     """Plots the losses (and any extra metric columns) of `history` to a PNG.
 

@@ -20,7 +20,8 @@ LOCK_FILE = ".lock"
 # Files and folders a training run writes into its folder (`--overwrite` removes these, nothing else).
 RUN_FILES = ("checkpoint.npz", "history.csv", "losses.png", "generator.keras", "generator.json",
              "best_generator.keras", "best_generator.json", "best_generator_metrics.json", "report.md",
-             "trajectory.png", "histogram.png", "study.png", "test_outputs.npz", "test_metrics.json")
+             "trajectory.png", "histogram.png", "study.png", "test_outputs.npz", "test_metrics.json",
+             "text_encoder.keras", "captions.json")
 RUN_FOLDERS = ("samples", "test_outputs")
 _OLD_TEMP_PREFIXES = (".checkpoint-",)  # temporary files of earlier versions
 

@@ -37,15 +37,45 @@ class ArraySource:
         self._epoch = None
         self._order = None
 
-    def batch(self, index):
-        """Returns `(images, labels)` of batch `index` (labels may be None)."""
+    def rows(self, index):
+        """The sorted sample indices of batch `index`."""
         epoch, position = divmod(index, self.batches_per_epoch)
         if epoch != self._epoch:
             self._order = np.random.default_rng([self.seed, epoch]).permutation(len(self.images))
             self._epoch = epoch
-        rows = np.sort(self._order[position * self.batch_size:(position + 1) * self.batch_size])
+        return np.sort(self._order[position * self.batch_size:(position + 1) * self.batch_size])
+
+    def batch(self, index):
+        """Returns `(images, labels)` of batch `index` (labels may be None)."""
+        rows = self.rows(index)
         labels = None if self.labels is None else self.labels[rows]
         return self.images[rows], labels
+
+
+class CaptionSource(ArraySource):
+    """`ArraySource` over images with several captions each: every batch takes one caption per image at random.
+
+    Which of an image's captions a batch uses is drawn from `(seed, index)`,
+    as StackGAN draws one of an image's text embeddings per step.
+
+    Args:
+        images: `(n, ...)` float32 images.
+        captions: `(n, k, d)` float32: k caption vectors per image.
+        batch_size: Images per batch.
+        seed: Seed of the permutations and the caption choices.
+    """
+
+    def __init__(self, images, captions, *, batch_size, seed=0):
+        super().__init__(images, None, batch_size=batch_size, seed=seed)
+        self.captions = np.asarray(captions)
+        if len(self.captions) != len(images) or self.captions.ndim != 3:
+            raise ValueError(f"need (n, k, d) captions for {len(images)} images, got shape {self.captions.shape}")
+
+    def batch(self, index):
+        """Returns `(images, caption vectors)`, shapes `(batch_size, ...)` and `(batch_size, d)`."""
+        rows = self.rows(index)
+        choice = np.random.default_rng([self.seed, index, 3]).integers(0, self.captions.shape[1], len(rows))
+        return self.images[rows], self.captions[rows, choice]
 
 
 class GaussianSource:

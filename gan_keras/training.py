@@ -199,8 +199,9 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
         weights: Whether to check every weight of both models too (about
             10 ms for the DCGAN on a CPU, so only before a step that saves).
     """
-    losses = [(name, "discriminator") for name in ("d_loss_real", "d_loss_fake") if trained_d]
-    losses += [(name, "generator") for name in ("g_loss", *gan.log_fields)] if trained_g else []
+    d_fields = ("d_loss_real", "d_loss_fake", *(f for f in gan.log_fields if f.startswith("d_")))
+    losses = [(name, "discriminator") for name in d_fields if trained_d]
+    losses += [(name, "generator") for name in ("g_loss", *gan.log_fields) if name.startswith("g_")] if trained_g else []
     for name, model in losses:
         if not math.isfinite(logs[name]):
             return f"non-finite {model} loss ({name} = {logs[name]})"
@@ -225,7 +226,10 @@ def train_step(gan, source, config, step, valid, fake):
     Returns:
         dict with step, epoch, d_loss_real, d_loss_fake, d_loss, d_acc,
         g_loss, scam_ratio (NaN for a model the schedule skipped), and the
-        GAN's `log_fields` (e.g. g_content, the reconstruction loss).
+        GAN's `log_fields` (g_content, the reconstruction loss; d_loss_wrong,
+        a matching-aware discriminator's loss on real images with wrong
+        conditions). g_loss is the combined model's whole loss, so for
+        StackGAN it includes the weighted KL term.
     """
     train_d, train_g = config.trains(step)
     rng = np.random.default_rng([config.seed, step])
@@ -236,23 +240,36 @@ def train_step(gan, source, config, step, valid, fake):
     epoch = (step - 1) * config.d_steps // source.batches_per_epoch
     images = condition = None
     if train_d:
-        real_losses, fake_losses, accuracies = [], [], []
+        real_losses, fake_losses, wrong_losses, accuracies = [], [], [], []
+        # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
+        # real + (fake + mismatched) / 2); the logs show the unweighted losses.
+        half = 0.5 if gan.matching_aware else 1.0
+        weights = np.full(batch_size, half, np.float32) if gan.matching_aware else None
         for k in range(config.d_steps):
             images, condition = source.batch((step - 1) * config.d_steps + k)
             noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
             fake_images = gan.generate(noise, fake_condition)
             real = gan.discriminator.train_on_batch(gan.discriminator_inputs(images, condition), valid)
-            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_condition), fake)
+            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_condition), fake,
+                                                     sample_weight=weights)
             real_losses.append(real[0])
-            fake_losses.append(false[0])
-            accuracies.append(0.5 * (real[1] + false[1]))
+            fake_losses.append(false[0] / half)
+            judged = [real[1], false[1]]
+            if gan.matching_aware:  # real images with wrong conditions are fake too
+                wrong = gan.discriminator.train_on_batch(
+                    gan.discriminator_inputs(images, gan.mismatched(condition)), fake, sample_weight=weights)
+                wrong_losses.append(wrong[0] / half)
+                judged.append(wrong[1])
+            accuracies.append(float(np.mean(judged)))
         logs.update(
             d_loss_real=float(np.mean(real_losses)),
             d_loss_fake=float(np.mean(fake_losses)),
             d_acc=float(np.mean(accuracies)),
         )
+        if wrong_losses:
+            logs["d_loss_wrong"] = float(np.mean(wrong_losses))
     if train_g:
-        if gan.image_conditioned and images is None:  # the generator learns from this step's pairs
+        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
             images, condition = source.batch((step - 1) * config.d_steps)
         g_losses, fooled, content = [], [], []
         for _ in range(config.g_steps):
@@ -271,7 +288,9 @@ def train_step(gan, source, config, step, valid, fake):
         logs.update(g_loss=float(np.mean(g_losses)), scam_ratio=float(np.mean(fooled)))
         if content:
             logs["g_content"] = float(np.mean(content))
-    logs["d_loss"] = 0.5 * (logs["d_loss_real"] + logs["d_loss_fake"])
+    # The discriminator's loss: real half, fake half (StackGAN: fakes and mismatched pairs share the fake half).
+    fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"]) if gan.matching_aware else logs["d_loss_fake"]
+    logs["d_loss"] = 0.5 * (logs["d_loss_real"] + fake_half)
     logs.update(step=step, epoch=epoch + 1)
     return logs
 

@@ -2,10 +2,13 @@
 
     gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
     gan-keras sample --generator outputs/fashion_cgan/generator.keras --label 7 --out sneakers.npz
+    gan-keras sample --generator outputs/stackgan/stage2/generator.keras --caption "a light, narrow sneaker" \
+        --n 10 --out sneakers.png
 
 An `.npz` file holds `images` (uint8, `(n, height, width, channels)`) and,
-for a conditional generator, `labels` (int32, `(n,)`); a 1-D generator
-writes its raw float32 `samples` `(n, 1)` instead of images.
+for a conditional generator, `labels` (int32, `(n,)`), for a captioned one
+`captions` (`(n,)` strings); a 1-D generator writes its raw float32
+`samples` `(n, 1)` instead of images.
 """
 
 import math
@@ -24,6 +27,9 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=cli.seed, default=0, help="seed of the noise (default 0)")
     parser.add_argument("--label", type=int, default=None,
                         help="class to draw, for a conditional generator (default: balanced, one grid row per class)")
+    parser.add_argument("--caption", default=None, metavar="TEXT",
+                        help="what to draw, for a generator trained on captions (StackGAN), e.g. 'a light, narrow "
+                             "sneaker'; words it does not know are refused, naming the ones it knows")
 
 
 def run(args):
@@ -41,11 +47,18 @@ def run(args):
         raise UserError(f"{args.generator} draws samples of shape {image_shape}, not images: use --out FILE.npz",
                         EXIT_USAGE)
     cli.check_memory(args.n * int(np.prod(image_shape)) * 12, f"{args.n:,} samples of shape {image_shape}", "--n")
-    images, labels = generator.sample(args.n, np.random.default_rng(args.seed), label=args.label)
+    rng = np.random.default_rng(args.seed)
+    labels = None
+    if args.caption is not None:
+        images = generator.draw([args.caption] * args.n, rng)
+    else:
+        images, labels = generator.sample(args.n, rng, label=args.label)
     if args.out.endswith(".npz"):
         arrays = {"images": artifact.to_uint8(images)} if len(image_shape) == 3 else {"samples": images}
         if labels is not None:
             arrays["labels"] = labels
+        if args.caption is not None:
+            arrays["captions"] = np.array([args.caption] * args.n)
         with fileio.atomic_write(args.out, "wb") as f:
             np.savez(f, **arrays)
     else:
@@ -58,6 +71,13 @@ def run(args):
 
 
 def _check(args):
+    from gan_keras.captions import tokenize
+
+    if args.caption is not None and not tokenize(args.caption):
+        raise UserError(f"--caption {args.caption!r} has no words; describe a garment, e.g. 'a light, narrow "
+                        f"sneaker'", EXIT_USAGE)
+    if args.caption is not None and args.label is not None:
+        raise UserError("--caption and --label exclude each other: a caption names the class", EXIT_USAGE)
     if not args.out.endswith((".png", ".npz")):
         raise UserError(f"--out must end in .png or .npz, got {args.out}", EXIT_USAGE)
     if args.n > MAX_SAMPLES:

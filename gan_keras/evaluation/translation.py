@@ -142,7 +142,9 @@ class TranslationEvaluation(Callback):
 
 
 COLUMNS = (("l1", "L1", "{:.4f}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"),
-           ("class_accuracy", "class acc.", "{:.3f}"), ("fd", "FD", "{:.2f}"), ("kid", "KID", "{:.4g}"))
+           ("class_accuracy", "class acc.", "{:.3f}"), ("brightness_agreement", "brightness agr.", "{:.3f}"),
+           ("width_agreement", "width agr.", "{:.3f}"), ("fd", "FD", "{:.2f}"), ("kid", "KID", "{:.4g}"),
+           ("diversity", "diversity", "{:.2f}"))
 
 
 def _finite_or_none(metrics):

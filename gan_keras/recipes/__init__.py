@@ -15,8 +15,9 @@ from gan_keras.recipes.noise_gans import (  # noqa: F401
 )
 from gan_keras.recipes.pix2pix import Pix2PixConfig  # noqa: F401
 from gan_keras.recipes.srgan import SRGANConfig  # noqa: F401
-from gan_keras.recipes import noise_gans, pix2pix, srgan
+from gan_keras.recipes.stackgan import StackGANConfig  # noqa: F401
+from gan_keras.recipes import noise_gans, pix2pix, srgan, stackgan
 
 # In the order of `gan-keras train --help`.
 RECIPES = {**{k: noise_gans.RECIPES[k] for k in ("dcgan", "cgan", "mlp")}, **pix2pix.RECIPES, **srgan.RECIPES,
-           "gaussian": noise_gans.RECIPES["gaussian"]}
+           **stackgan.RECIPES, "gaussian": noise_gans.RECIPES["gaussian"]}

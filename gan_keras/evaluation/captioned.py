@@ -1,0 +1,174 @@
+"""Scoring a text-to-image generator (StackGAN) on the held-out captions.
+
+At the end of a run `CaptionEvaluation` draws one image for each caption of
+the test split, writes the arrays (`test_outputs.npz`: `captions`, `labels`,
+`outputs`, uint8, and for Stage-II `stage1_outputs`), and scores them and
+honest baselines side by side (`test_metrics.json`, `report.md`):
+
+* class accuracy: the shipped classifier names the caption's class;
+* brightness / width agreement: the attribute levels measured on the image
+  (`gan_keras.captions`) equal the caption's;
+* FD / KID against the 10,000 real test images (classifier features);
+* diversity: for each fixed caption of the sample grids, the mean pairwise
+  distance of 100 samples' classifier features, averaged over the captions
+  (what conditioning augmentation is for: without it one caption tends to
+  give one image).
+
+Baselines, drawn from the training split (images the FD reference does not
+hold): real images of the caption's class with the caption's attributes
+(what a perfect generator gets), and real images of the caption's class with
+any attributes (attribute agreement at chance: a generator that draws the
+class and ignores the attributes).
+"""
+
+import json
+import os
+
+import numpy as np
+
+from gan_keras import artifact, fileio, superres
+from gan_keras.evaluation.translation import METRICS_FILE, OUTPUTS_FILE, _finite_or_none, metrics_markdown
+from gan_keras.training import Callback
+
+DIVERSITY_SAMPLES = 100
+
+
+def attribute_agreement(levels, wanted):
+    """Share of images whose measured level equals the caption's, per attribute: `(n, k)` x2 -> `(k,)` floats."""
+    return np.mean(np.asarray(levels) == np.asarray(wanted), axis=0)
+
+
+def mean_pairwise_distance(features):
+    """Mean Euclidean distance between all pairs of rows of `(n, d)` features (n >= 2)."""
+    from scipy.spatial.distance import pdist
+
+    return float(np.mean(pdist(np.asarray(features, np.float64))))
+
+
+def real_baselines(train, test, preview, seed=0):
+    """Real training images standing in for generated ones, as `(name, images, preview groups)`.
+
+    Args:
+        train: `(images, labels, levels)` of the training split.
+        test: `(labels, levels)` of the held-out captions.
+        preview: `(labels, levels)` of the grids' fixed captions.
+        seed: Seed of the draws.
+
+    Returns:
+        Two baselines: "real, caption's class and attributes" and "real,
+        caption's class, any attributes"; each with one image per test
+        caption and, per fixed caption, up to `DIVERSITY_SAMPLES` images.
+    """
+    images, labels, levels = train
+    rng = np.random.default_rng([seed, 7])
+    rows = []
+    for name, match_levels in (("real images, caption's class and attributes", True),
+                               ("real images, caption's class, any attributes", False)):
+        def pool(label, level):  # falls back to the class where no image has the caption's attributes
+            ok = labels == label
+            both = np.flatnonzero(ok & np.all(levels == level, axis=1)) if match_levels else []
+            return both if len(both) else np.flatnonzero(ok)
+
+        chosen = np.array([rng.choice(pool(c, tuple(v))) for c, v in zip(*test)])
+        groups = []
+        for c, v in zip(*preview):
+            candidates = pool(c, tuple(v))
+            groups.append(images[rng.choice(candidates, min(DIVERSITY_SAMPLES, len(candidates)), replace=False)])
+        rows.append((name, images[chosen], groups))
+    return rows
+
+
+class CaptionEvaluation(Callback):
+    """At the end of a finished run: one image per held-out caption, saved and scored with the baselines.
+
+    Args:
+        output_dir: The run folder.
+        texts: `(n,)` held-out captions.
+        vectors: `(n, d)` their text vectors.
+        labels: `(n,)` their classes.
+        levels: `(n, 2)` their attribute levels.
+        thresholds: `AttributeThresholds` to measure the images' levels with.
+        preview: `(vectors (r, d), labels (r,))` of the grids' fixed captions (diversity).
+        baselines: `(name, images (n, 28, 28, 1), groups)` rows (`real_baselines`).
+        evaluator: `(images, labels) -> metrics` and `.embed` (an `Evaluator`
+            on the test split), or a callable returning one (built lazily).
+        seed: Seed of the noise.
+        names: `(this stage's row, the previous stage's row)` names in the table.
+        title: Heading of the report section.
+    """
+
+    def __init__(self, output_dir, texts, vectors, labels, levels, thresholds, preview, baselines, evaluator, seed=0,
+                 names=("generator", "previous stage"), title="Held-out test captions"):
+        self.output_dir = output_dir
+        self.texts = np.asarray(texts)
+        self.vectors = np.asarray(vectors, np.float32)
+        self.labels = np.asarray(labels, np.int32)
+        self.levels = np.asarray(levels, np.int32)
+        self.thresholds = thresholds
+        self.preview = preview
+        self.baselines = baselines
+        self._evaluator = evaluator
+        self.seed = seed
+        self.names = names
+        self.title = title
+        self.rows = None
+
+    @property
+    def evaluator(self):
+        if callable(self._evaluator) and not hasattr(self._evaluator, "evaluate"):
+            self._evaluator = self._evaluator()
+        return self._evaluator
+
+    def measure(self, images, groups):
+        """Metrics of `(n, 28, 28, 1)` images for the held-out captions, and diversity of the per-caption groups."""
+        scores = self.evaluator.evaluate(images, self.labels)
+        agreement = attribute_agreement(self.thresholds.levels(images, self.labels), self.levels)
+        diversity = [mean_pairwise_distance(self.evaluator.embed(group)[0]) for group in groups if len(group) > 1]
+        return {"class_accuracy": scores["conditional_accuracy"], "brightness_agreement": float(agreement[0]),
+                "width_agreement": float(agreement[1]), "fd": scores["fd"], "kid": scores["kid"],
+                "diversity": float(np.mean(diversity)) if diversity else float("nan"), "n": len(images)}
+
+    def on_train_end(self, run):
+        gan = run.gan
+        rng = np.random.default_rng([self.seed, 0, 1])  # training draws from (seed, step >= 1)
+        noise = gan.sample_noise(rng, len(self.vectors))
+        outputs = gan.to_tanh_range(gan.generate(noise, self.vectors, batch_size=1000))
+        group_noise = gan.sample_noise(rng, DIVERSITY_SAMPLES)
+        groups = [gan.to_tanh_range(gan.generate(group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0)))
+                  for v in np.asarray(self.preview[0], np.float32)]
+        arrays = {"captions": self.texts, "labels": self.labels, "outputs": artifact.to_uint8(outputs)}
+        scored = [(f"{self.names[0]} (step {run.step})", outputs, groups)]
+        if gan.previous_stage is not None:
+            before = gan.to_tanh_range(_in_batches(gan.generate_previous_stage, noise, self.vectors))
+            arrays["stage1_outputs"] = artifact.to_uint8(before)
+            before_groups = [gan.to_tanh_range(gan.generate_previous_stage(
+                group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0))) for v in self.preview[0]]
+            scored.insert(0, (f"{self.names[1]} (same noise)", before, before_groups))
+        with fileio.atomic_write(os.path.join(self.output_dir, OUTPUTS_FILE), "wb") as f:
+            np.savez_compressed(f, **arrays)
+        self.rows = [(name, self.measure(images, groups)) for name, images, groups in self.baselines]
+        self.rows += [(name, self.measure(_enlarged(images), [_enlarged(g) for g in groups]))
+                      for name, images, groups in scored]
+        fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
+                          json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
+                                                                 for n, m in self.rows]}, indent=1))
+        print(metrics_markdown(self.rows))
+
+    def report_lines(self):
+        if not self.rows:
+            return []
+        return ["", f"## {self.title}", "", metrics_markdown(self.rows), "",
+                f"Arrays: `{OUTPUTS_FILE}`; numbers: `{METRICS_FILE}`."]
+
+
+def _enlarged(images):
+    """14x14 images enlarged bicubically to 28x28 (28x28 images unchanged)."""
+    images = np.asarray(images, np.float32)
+    if images.shape[1] == 28:
+        return images
+    return np.clip(superres.bicubic_upscale(images, 28 // images.shape[1]), -1.0, 1.0)
+
+
+def _in_batches(function, noise, vectors, batch_size=1000):
+    return np.concatenate([function(noise[i:i + batch_size], vectors[i:i + batch_size])
+                           for i in range(0, len(noise), batch_size)])

@@ -1,0 +1,226 @@
+"""StackGAN as a recipe (8.3.1): captions -> 14x14 (Stage-I) -> 28x28 (Stage-II), on captioned Fashion-MNIST.
+
+One command trains, in `DIR` (default `outputs/stackgan`):
+
+1. the text encoder, once, on every caption the templates can make
+   (`DIR/text_encoder.keras`, `DIR/captions.json`: vocabulary, templates,
+   attribute terciles, the encoder's accuracy); a resumed run loads it;
+2. Stage-I in `DIR/stage1`: conditioning augmentation + noise -> 14x14 images
+   (the training images, 2x2 block means), matching-aware discriminator;
+3. Stage-II in `DIR/stage2`, with Stage-I frozen: 28x28 images.
+
+Both stages are ordinary runs of the package's trainer (history, grids,
+checkpoint, `--resume`, Ctrl-C, report); each ends with `CaptionEvaluation`
+on the test split's captions, and `DIR/report.md` puts both side by side.
+"""
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+from gan_keras.config import Config, positive, setting
+from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
+
+STAGES = ("stage1", "stage2")
+STAGE_TITLES = ("Stage-I, enlarged (bicubic)", "Stage-II")
+ENCODER_FILE = "text_encoder.keras"
+CAPTIONS_FILE = "captions.json"
+
+
+def _non_negative(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        return f"must be a number >= 0, got {value!r}"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class StackGANConfig(Config):
+    """StackGAN: a caption -> 14x14 (Stage-I) -> 28x28 (Stage-II), Fashion-MNIST with captions from its pixels."""
+
+    latent_dim: int = setting(100, "size of the noise z (the paper's 100)", check=positive)
+    text_dim: int = setting(64, "size of the text encoder's caption vector", check=positive)
+    condition_dim: int = setting(32, "size of the condition c drawn by conditioning augmentation", check=positive)
+    kl_weight: float = setting(2.0, "weight of conditioning augmentation's KL term (2.0, the authors' released "
+                                    "configurations)", check=_non_negative)
+    conditioning: str = setting("augmented", "augmented (conditioning augmentation, the paper's) or fixed (the "
+                                             "ablation: c is a Dense map of the caption vector, no noise, no KL)",
+                                choices=("augmented", "fixed"))
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptionedSet:
+    """Images with their classes, attribute levels, and which captions describe them.
+
+    Attributes:
+        images: `(n, 28, 28, 1)` float32 in [-1, 1].
+        labels: `(n,)` int32 classes.
+        levels: `(n, 2)` int32 attribute levels (brightness, width).
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    levels: np.ndarray
+
+
+def preview_captions():
+    """The grids' fixed captions: one per class, the attribute levels varied: `(texts, labels, levels)`."""
+    from gan_keras import captions
+
+    labels = np.arange(10, dtype=np.int32)
+    levels = np.stack([labels % 3, (labels // 3 + labels) % 3], axis=1).astype(np.int32)
+    return [captions.caption(c, tuple(v)) for c, v in zip(labels, levels)], labels, levels
+
+
+def _load_captioned(config, data_dir):
+    from gan_keras.captions import AttributeThresholds
+    from gan_keras.data import load_fashion_mnist, scale_images
+
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
+    train, test = scale_images(x_train), scale_images(x_test)
+    y_train, y_test = y_train.astype(np.int32), y_test.astype(np.int32)
+    thresholds = AttributeThresholds.fit(train, y_train)
+    return TrainingData(train, y_train, description="captioned training images",
+                        test=(CaptionedSet(train, y_train, thresholds.levels(train, y_train)),
+                              CaptionedSet(test, y_test, thresholds.levels(test, y_test)), thresholds))
+
+
+def caption_table(encoder):
+    """Text vectors of every caption the templates make: float32 `(classes, 3, 3, templates, text_dim)`."""
+    from gan_keras import captions
+
+    shape = (len(captions.CLASS_NOUNS), 3, 3, len(captions.TEMPLATES))
+    texts = [captions.caption(c, (b, w), t) for c, b, w, t in np.ndindex(*shape)]
+    ids = captions.encode(texts, captions.vocabulary())
+    return np.asarray(encoder.predict(ids, verbose=0), np.float32).reshape(*shape, -1)
+
+
+def _text_encoder(config, model_config, thresholds):
+    """The run's frozen text encoder: trained afresh and saved, or loaded from `DIR` on --resume."""
+    import keras
+
+    from gan_keras import artifact, captions, fileio
+    from gan_keras.models.stackgan import build_text_encoder, train_text_encoder
+
+    path = os.path.join(config.output_dir, ENCODER_FILE)
+    if os.path.exists(path) and not (config.resume or config.overwrite):
+        raise UserError(f"{config.output_dir} already holds a run ({ENCODER_FILE}); pass --resume to continue it, "
+                        f"--overwrite to start afresh, or choose another --output-dir", EXIT_USAGE)
+    if os.path.exists(path) and config.resume:
+        encoder = keras.models.load_model(path, compile=False)
+        encoder.trainable = False
+        if int(encoder.outputs[0].shape[-1]) != model_config.text_dim:
+            raise UserError(f"{path} makes vectors of size {encoder.outputs[0].shape[-1]}, not --text-dim "
+                            f"{model_config.text_dim}: resume with the run's settings", EXIT_USAGE)
+        print(f"Text encoder: {path}")
+        return encoder
+    shape = (len(captions.CLASS_NOUNS), 3, 3, len(captions.TEMPLATES))
+    combos = np.array(list(np.ndindex(*shape)))
+    words = captions.vocabulary()
+    ids = captions.encode([captions.caption(c, (b, w), t) for c, b, w, t in combos], words)
+    keras.utils.set_random_seed(config.seed)
+    encoder = build_text_encoder(len(words), captions.MAX_WORDS, text_dim=model_config.text_dim)
+    right = train_text_encoder(encoder, ids, combos[:, :3], seed=config.seed)
+    accuracy = dict(zip(("class", "brightness", "width"), right.mean(axis=0).round(4).tolist()))
+    print(f"Text encoder trained on {len(ids)} captions; it tells from the text: {accuracy}")
+    artifact.save_model(encoder, path)
+    fileio.write_text(os.path.join(config.output_dir, CAPTIONS_FILE), json.dumps({
+        "vocabulary": list(words), "templates": list(captions.TEMPLATES), "class_nouns": list(captions.CLASS_NOUNS),
+        "attribute_words": captions.ATTRIBUTE_WORDS, "ink": captions.INK, "max_words": captions.MAX_WORDS,
+        "tercile_bounds": {"shape": "(class, attribute, 2)", "values": thresholds.to_json()},
+        "encoder_accuracy": accuracy}, indent=1))
+    return encoder
+
+
+def _build_stage(config, run, stage, encoder, stage1_path=None):
+    import keras
+
+    from gan_keras import captions
+    from gan_keras.combined import build_combined
+    from gan_keras.gan import GAN
+    from gan_keras.models import stackgan as models
+
+    augmented = config.conditioning == "augmented"
+    sizes = dict(latent_dim=config.latent_dim, condition_dim=config.condition_dim, kl_weight=config.kl_weight,
+                 augmentation=augmented)
+    previous = None
+    if stage == 1:
+        generator = models.build_stage1_generator(text_dim=config.text_dim, **sizes)
+    else:
+        previous = keras.models.load_model(stage1_path, compile=False).get_layer("stage1_generator")
+        generator = models.build_stage2_generator(previous, **sizes)
+    size = 14 if stage == 1 else 28
+    discriminator = models.build_stack_discriminator(size, config.text_dim, name=f"stage{stage}_discriminator")
+    combined = build_combined(generator, discriminator, jit_compile=run.jit_compile)
+    return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]), captioned=True,
+               matching_aware=True, previous_stage=previous, text_encoder=encoder, vocabulary=captions.vocabulary())
+
+
+def _train_stackgan(config, model_config, options=None, data=None):
+    """Text encoder, Stage-I in DIR/stage1, Stage-II in DIR/stage2, one report in DIR."""
+    from gan_keras import captions, superres
+    from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
+    from gan_keras.evaluation.translation import combine_phase_reports
+    from gan_keras.experiment import run_training
+    from gan_keras.runfolder import RunFolder
+    from gan_keras.sources import CaptionSource
+
+    data = data or _load_captioned(model_config, config.data_dir)
+    train, test, thresholds = data.test
+    with RunFolder(config.output_dir):
+        encoder = _text_encoder(config, model_config, thresholds)
+        table = caption_table(encoder)
+        train_vectors = table[train.labels, train.levels[:, 0], train.levels[:, 1]]  # (n, templates, d)
+        template = np.arange(len(test.labels)) % len(captions.TEMPLATES)
+        test_vectors = table[test.labels, test.levels[:, 0], test.levels[:, 1], template]
+        test_texts = [captions.caption(c, tuple(v), t) for c, v, t in zip(test.labels, test.levels, template)]
+        preview_texts, preview_labels, preview_levels = preview_captions()
+        preview_vectors = table[preview_labels, preview_levels[:, 0], preview_levels[:, 1], 0]
+        baselines = real_baselines((train.images, train.labels, train.levels), (test.labels, test.levels),
+                                   (preview_labels, preview_levels), seed=config.seed)
+        evaluator = _shared_evaluator(config)
+        for stage, name in enumerate(STAGES, start=1):
+            run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, name))
+            images = superres.downscale_mean(train.images, 2) if stage == 1 else train.images
+            source = CaptionSource(images, train_vectors, batch_size=config.batch_size, seed=config.seed)
+            evaluation = CaptionEvaluation(
+                run_config.output_dir, test_texts, test_vectors, test.labels, test.levels, thresholds,
+                (preview_vectors, preview_labels), baselines, evaluator, seed=config.seed,
+                names=(STAGE_TITLES[stage - 1], STAGE_TITLES[0]), title="Held-out test captions (10,000)")
+            stage1_path = os.path.join(config.output_dir, STAGES[0], "generator.keras")
+            run = run_training(
+                run_config, lambda: _build_stage(model_config, run_config, stage, encoder, stage1_path), source,
+                model=f"stackgan_{name}", model_config=model_config, callbacks=[evaluation],
+                preview=(preview_texts, preview_vectors))
+            if run.interrupted:
+                return 130
+        combine_phase_reports(config.output_dir, STAGES)
+    return 0
+
+
+def _shared_evaluator(config):
+    """One `Evaluator` on the 10,000 test images for both stages, built when first needed."""
+    built = []
+
+    def get():
+        if not built:
+            from gan_keras.evaluation.evaluator import Evaluator
+
+            built.append(Evaluator("test", seed=config.seed, data_dir=config.data_dir, kid_subsets=20))
+        return built[0]
+
+    return get
+
+
+RECIPES = {
+    "stackgan": Recipe(
+        name="stackgan", summary="StackGAN: text-to-image in two stages, 14x14 then 28x28, from captions (8.3.1)",
+        config=StackGANConfig, output_dir=lambda config: "outputs/stackgan" + (
+            "" if config.conditioning == "augmented" else "_fixed"),
+        output_dir_help="outputs/stackgan (outputs/stackgan_fixed with --conditioning fixed)", batch_size=64,
+        epochs=1, steps=2000, build=lambda config, run, total: _build_stage(config, run, 1, None),
+        load=_load_captioned, memory=memory_estimate(0, 3_000_000, 60_000), evaluable=False, train=_train_stackgan,
+    ),
+}
