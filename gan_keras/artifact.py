@@ -254,7 +254,8 @@ class Generator:
             raise UserError(f"this generator translates images of shape {info.condition_shape} and draws no "
                             f"samples from noise: use `gan-keras translate` or `gan-keras upscale`")
         if info.captioned:
-            raise UserError("this generator draws from captions: pass --caption TEXT (gan-keras sample)", EXIT_USAGE)
+            raise UserError("this generator draws from captions: sample it with `gan-keras sample --caption TEXT`; "
+                            "its run's report.md scores it on the test captions", EXIT_USAGE)
         asked = [label] if label is not None else list(classes or [])
         if asked and not info.conditional:
             raise UserError("--label and --classes need a conditional generator")

@@ -123,7 +123,7 @@ def save_loss_plot(history, path):
     extras = [name for name in EXTRA_PANELS if name in history and np.isfinite(np.asarray(history[name], float)).any()]
     fig, axes = plt.subplots(1 + len(extras), 1, figsize=(8, 3.2 * (1 + len(extras))), sharex=True, squeeze=False)
     axes = axes[:, 0]
-    for name in ("d_loss_real", "d_loss_fake", "g_loss", "g_content"):
+    for name in ("d_loss_real", "d_loss_fake", "d_loss_wrong", "g_loss", "g_content"):
         if name in history:
             _plot_finite(axes[0], steps, history[name], name, smooth=True)
     axes[0].set_ylabel("binary cross-entropy")

@@ -10,7 +10,8 @@ from gan_keras import fileio
 from gan_keras.callbacks import read_history
 from gan_keras.training import Callback
 
-LOSS_COLUMNS = ("d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio", "g_content")
+LOSS_COLUMNS = ("d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
+OPTIONAL_LOSS_COLUMNS = ("g_content", "d_loss_wrong")  # shown when the GAN logs them
 METRIC_COLUMNS = ("fd", "kid", "classifier_score", "precision", "recall", "density", "coverage",
                   "conditional_accuracy")
 
@@ -52,9 +53,10 @@ class RunReport(Callback):
                  "| setting | value |", "|---|---|"]
         lines += [f"| {key} | {value} |" for key, value in self.settings.items()]
         recent = rows[-self.last_steps:]
+        columns = LOSS_COLUMNS + tuple(c for c in OPTIONAL_LOSS_COLUMNS if any(_finite(r.get(c)) for r in recent))
         lines += ["", f"## Losses (mean of the last {len(recent)} steps)", "",
-                  "| " + " | ".join(LOSS_COLUMNS) + " |", "|" + "---:|" * len(LOSS_COLUMNS),
-                  "| " + " | ".join(_mean(recent, c) for c in LOSS_COLUMNS) + " |"]
+                  "| " + " | ".join(columns) + " |", "|" + "---:|" * len(columns),
+                  "| " + " | ".join(_mean(recent, c) for c in columns) + " |"]
         evaluated = [r for r in rows if _finite(r.get("fd"))]
         if evaluated:
             columns = [c for c in METRIC_COLUMNS if any(_finite(r.get(c)) for r in evaluated)]

@@ -1,6 +1,6 @@
-"""Trains SRGAN for 4x super-resolution
+"""Trains SRGAN for 4x super-resolution: an SRResNet first, then the GAN started from it (8.3).
 
-     an SRResNet first, then the GAN started from it (8.3).:python scripts/train_srgan.py --dataset photos
+    python scripts/train_srgan.py --dataset photos
 
 The same as `gan-keras train srgan`; `--help` lists every flag.
 """

@@ -84,15 +84,19 @@ def test_conditioning_augmentation_samples_and_adds_the_weighted_kl():
 
     from gan_keras.models.stackgan import ConditioningAugmentation
 
-    layer = ConditioningAugmentation(1, kl_weight=2.0)
-    text, epsilon = keras.Input((1,)), keras.Input((1,))
+    layer = ConditioningAugmentation(2, kl_weight=2.0)
+    text, epsilon = keras.Input((1,)), keras.Input((2,))
     model = keras.Model([text, epsilon], layer([text, epsilon]))
-    layer.dense.set_weights([np.array([[1.0, 0.5]], np.float32), np.zeros(2, np.float32)])  # mean t, log-sigma t/2
-    t, e = np.array([[2.0], [0.0]], np.float32), np.array([[1.0], [3.0]], np.float32)
+    # mean = (t, 0), log-sigma = (t / 2, 0)
+    layer.dense.set_weights([np.array([[1.0, 0.0, 0.5, 0.0]], np.float32), np.zeros(4, np.float32)])
+    t = np.array([[2.0], [0.0]], np.float32)
+    e = np.array([[1.0, 1.0], [3.0, -2.0]], np.float32)
     c = model([t, e], training=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(c), [[2.0 + math.e], [3.0]], rtol=1e-6)
-    kl_first = 0.5 * (4.0 + math.e ** 2 - 1.0 - 2.0)  # mean 2, sigma e
-    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(sum(model.losses))), 2.0 * kl_first / 2, rtol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(c), [[2.0 + math.e, 1.0], [3.0, -2.0]], rtol=1e-6)
+    kl_first = 0.5 * (4.0 + math.e ** 2 - 1.0 - 2.0)  # mean 2, sigma e; the other number and row: N(0, 1)
+    # weight 2 x the KL averaged over the 2 rows and the 2 numbers of c (the authors' reduce_mean)
+    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(sum(model.losses))), 2.0 * kl_first / 2 / 2,
+                               rtol=1e-6)
 
 
 def test_text_encoder_tells_class_and_attributes_and_is_frozen():

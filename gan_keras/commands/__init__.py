@@ -1,7 +1,7 @@
 """The `gan-keras` command: one subcommand per job.
 
     gan-keras train dcgan --epochs 10
-    gan-keras train cgan|mlp|gaussian|pix2pix|srgan ...
+    gan-keras train cgan|mlp|gaussian|pix2pix|srgan|stackgan ...
     gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
     gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
     gan-keras upscale --generator outputs/srgan_photos/srgan/generator.keras --input photo.png --out big.png

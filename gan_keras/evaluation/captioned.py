@@ -61,18 +61,21 @@ def real_baselines(train, test, preview, seed=0):
     """
     images, labels, levels = train
     rng = np.random.default_rng([seed, 7])
+    by_class = {c: np.flatnonzero(labels == c) for c in np.unique(labels)}
+    by_caption = {}
+    for i, key in enumerate(zip(labels.tolist(), map(tuple, levels.tolist()))):
+        by_caption.setdefault(key, []).append(i)
     rows = []
     for name, match_levels in (("real images, caption's class and attributes", True),
                                ("real images, caption's class, any attributes", False)):
         def pool(label, level):  # falls back to the class where no image has the caption's attributes
-            ok = labels == label
-            both = np.flatnonzero(ok & np.all(levels == level, axis=1)) if match_levels else []
-            return both if len(both) else np.flatnonzero(ok)
+            found = by_caption.get((int(label), tuple(int(v) for v in level))) if match_levels else None
+            return found if found else by_class[label]
 
-        chosen = np.array([rng.choice(pool(c, tuple(v))) for c, v in zip(*test)])
+        chosen = np.array([rng.choice(pool(c, v)) for c, v in zip(*test)])
         groups = []
         for c, v in zip(*preview):
-            candidates = pool(c, tuple(v))
+            candidates = pool(c, v)
             groups.append(images[rng.choice(candidates, min(DIVERSITY_SAMPLES, len(candidates)), replace=False)])
         rows.append((name, images[chosen], groups))
     return rows

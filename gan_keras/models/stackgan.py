@@ -8,7 +8,9 @@
   maps the text vector to a mean and a log-sigma; the generator is
   conditioned on `c = mean + exp(log_sigma) * epsilon`, epsilon from the
   noise input, and the layer adds `kl_weight * KL(N(mean, sigma^2) || N(0, I))`
-  (averaged over the batch) to the generator's loss.
+  to the generator's loss, averaged over the batch and over the condition's
+  numbers as the authors' code does (`reduce_mean` of the per-number terms;
+  the KL summed over the numbers would weigh `units` times more).
 * Stage-I generator: `[z, epsilon] + text -> c`; `[z, c]` -> Dense -> 7x7 ->
   upsample -> 14x14 image in [-1, 1].
 * Stage-II generator: the frozen Stage-I generator's 14x14 image, encoded
@@ -61,7 +63,8 @@ class ConditioningAugmentation(layers.Layer):
 
     Args:
         units: Size of the condition `c`.
-        kl_weight: Weight of the KL term added with `add_loss` (0: none).
+        kl_weight: Weight of the KL term added with `add_loss` (0: none); the
+            term is the batch's mean KL divided by `units`.
 
     Call arguments: `[text (n, text_dim), epsilon (n, units)]`; returns
     `c = mean + exp(log_sigma) * epsilon`, `(n, units)`.
@@ -84,8 +87,8 @@ class ConditioningAugmentation(layers.Layer):
     def call(self, inputs):
         text, epsilon = inputs
         mean, log_sigma = self.statistics(text)
-        if self.kl_weight:
-            self.add_loss(self.kl_weight * ops.mean(kl_divergence(mean, log_sigma)))
+        if self.kl_weight:  # averaged over the batch and the condition's numbers, as in the authors' code
+            self.add_loss(self.kl_weight * ops.mean(kl_divergence(mean, log_sigma)) / self.units)
         return mean + ops.exp(log_sigma) * epsilon
 
     def compute_output_shape(self, input_shape):
