@@ -314,6 +314,8 @@ def load_generator(path, pixel_range=None, noise=None):
     """
     import keras
 
+    import gan_keras.models.stackgan  # noqa: F401  (registers the custom layers of captioned generators)
+
     if not os.path.isfile(path):
         raise UserError(f"no generator file at {path}")
     try:

@@ -201,7 +201,8 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
     """
     d_fields = ("d_loss_real", "d_loss_fake", *(f for f in gan.log_fields if f.startswith("d_")))
     losses = [(name, "discriminator") for name in d_fields if trained_d]
-    losses += [(name, "generator") for name in ("g_loss", *gan.log_fields) if name.startswith("g_")] if trained_g else []
+    g_fields = ("g_loss", *(f for f in gan.log_fields if f.startswith("g_")))
+    losses += [(name, "generator") for name in g_fields if trained_g]
     for name, model in losses:
         if not math.isfinite(logs[name]):
             return f"non-finite {model} loss ({name} = {logs[name]})"

@@ -273,10 +273,17 @@ def test_both_stages_run_resume_exactly_and_sample_from_captions(tmp_path, tiny_
     assert call_command("sample", "--generator", full / "stage2" / "generator.keras", "--caption",
                         "an ankle boot, dark and wide", "--n", 5, "--out", out) == 0
     saved = np.load(out)
-    assert saved["images"].shape == (5, 28, 28, 1) and saved["captions"].tolist() == ["an ankle boot, dark and wide"] * 5
-    assert call_command("sample", "--generator", full / "stage2" / "generator.keras", "--caption", "a sneaker",
-                        "--out", tmp_path / "x.png") == 0
+    assert saved["images"].shape == (5, 28, 28, 1)
+    assert saved["captions"].tolist() == ["an ankle boot, dark and wide"] * 5
+    # A fresh process (nothing of the package imported yet) loads it too.
+    result = run(["sample", "--generator", full / "stage2" / "generator.keras", "--caption", "a sneaker",
+                  "--out", tmp_path / "x.png"])
+    assert result.returncode == 0, result.stderr
     assert (tmp_path / "x.png").stat().st_size > 0
+    assert_one_line_error(run(["sample", "--generator", full / "stage2" / "generator.keras", "--caption",
+                               "a purple sneaker", "--out", tmp_path / "y.png"]), 2, "purple", "known words")
+    assert_one_line_error(run(["sample", "--generator", full / "stage2" / "generator.keras", "--out",
+                               tmp_path / "y.png"]), 2, "--caption")
 
 
 @pytest.mark.parametrize("args, words", [

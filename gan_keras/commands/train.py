@@ -7,7 +7,6 @@ become configs here, in one place, and nothing else reads them.
 from gan_keras import cli
 from gan_keras.config import RunConfig
 from gan_keras.errors import EXIT_USAGE, UserError
-from gan_keras.recipes import RECIPES
 
 # RunConfig fields whose flags depend on the recipe.
 _DATA_FIELDS = ("data_dir",)

@@ -16,9 +16,10 @@ honest baselines side by side (`test_metrics.json`, `report.md`):
 
 Baselines, drawn from the training split (images the FD reference does not
 hold): real images of the caption's class with the caption's attributes
-(what a perfect generator gets), and real images of the caption's class with
-any attributes (attribute agreement at chance: a generator that draws the
-class and ignores the attributes).
+(what a perfect generator gets), the same at 14x14 enlarged back (what a
+perfect Stage-I gets once enlarged: the classifier and FD see blur), and real
+images of the caption's class with any attributes (attribute agreement at
+chance: a generator that draws the class and ignores the attributes).
 """
 
 import json
@@ -55,7 +56,8 @@ def real_baselines(train, test, preview, seed=0):
         seed: Seed of the draws.
 
     Returns:
-        Two baselines: "real, caption's class and attributes" and "real,
+        Three baselines: "real, caption's class and attributes", the same
+        images at 14x14 enlarged back (what Stage-I can reach), and "real,
         caption's class, any attributes"; each with one image per test
         caption and, per fixed caption, up to `DIVERSITY_SAMPLES` images.
     """
@@ -78,6 +80,10 @@ def real_baselines(train, test, preview, seed=0):
             candidates = pool(c, v)
             groups.append(images[rng.choice(candidates, min(DIVERSITY_SAMPLES, len(candidates)), replace=False)])
         rows.append((name, images[chosen], groups))
+    # What Stage-I can reach: the same real images at its 14x14, enlarged as its samples are.
+    name, chosen, groups = rows[0]
+    rows.insert(1, (f"{name}, at 14x14 (enlarged)", _enlarged(superres.downscale_mean(chosen, 2)),
+                    [_enlarged(superres.downscale_mean(g, 2)) for g in groups]))
     return rows
 
 
