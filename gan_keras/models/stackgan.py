@@ -259,8 +259,8 @@ def build_stage2_generator(stage1, latent_dim=100, condition_dim=64, filters=64,
 def build_stack_discriminator(image_size, text_dim=64, filters=64, compressed_dim=32, name="discriminator"):
     """Matching-aware discriminator: `[image, text]` -> `(n, 1)` probability that the pair is real and matches.
 
-    Image: 4x4 stride-2 convolutions (LeakyReLU 0.2) down to 7x7 (one for
-    14x14, two for 28x28); text: Dense(compressed_dim) + LeakyReLU,
+    Image: two 4x4 convolutions (LeakyReLU 0.2) down to 7x7 (strides 1 and 2
+    for 14x14, 2 and 2 for 28x28); text: Dense(compressed_dim) + LeakyReLU,
     replicated over the 7x7 grid; joined, a 1x1 convolution, then one
     sigmoid unit.
 
@@ -280,8 +280,8 @@ def build_stack_discriminator(image_size, text_dim=64, filters=64, compressed_di
     image = keras.Input((image_size, image_size, 1), name="image")
     text = keras.Input((text_dim,), name="text")
     x = image
-    for channels in ((filters // 2, filters) if image_size == 28 else (filters,)):
-        x = layers.LeakyReLU(LEAK)(layers.Conv2D(channels, 4, strides=2, padding="same")(x))
+    for channels, strides in ((filters // 2, 2 if image_size == 28 else 1), (filters, 2)):
+        x = layers.LeakyReLU(LEAK)(layers.Conv2D(channels, 4, strides=strides, padding="same")(x))
     t = layers.LeakyReLU(LEAK)(layers.Dense(compressed_dim)(text))
     x = layers.Concatenate()([x, _replicate(t, 7)])
     x = layers.LeakyReLU(LEAK)(layers.Conv2D(filters, 1)(x))

@@ -42,7 +42,8 @@ class StackGANConfig(Config):
 
     latent_dim: int = setting(100, "size of the noise z (the paper's 100)", check=positive)
     text_dim: int = setting(64, "size of the text encoder's caption vector", check=positive)
-    condition_dim: int = setting(32, "size of the condition c drawn by conditioning augmentation", check=positive)
+    condition_dim: int = setting(128, "size of the condition c drawn by conditioning augmentation (the paper's "
+                                           "128)", check=positive)
     kl_weight: float = setting(2.0, "weight of conditioning augmentation's KL term (2.0, the authors' released "
                                     "configurations)", check=_non_negative)
     conditioning: str = setting("augmented", "augmented (conditioning augmentation, the paper's) or fixed (the "
@@ -134,7 +135,8 @@ def _text_encoder(config, model_config, thresholds):
     return encoder
 
 
-def _build_stage(config, run, stage, encoder, stage1_path=None):
+def _build_stage(config, run, stage, encoder=None, stage1_path=None):
+    """The compiled `GAN` of one stage (Stage-II around the frozen Stage-I saved at `stage1_path`)."""
     import keras
 
     from gan_keras import captions
@@ -142,6 +144,8 @@ def _build_stage(config, run, stage, encoder, stage1_path=None):
     from gan_keras.gan import GAN
     from gan_keras.models import stackgan as models
 
+    if encoder is None:  # a bare Stage-I (tests, benchmarks): an untrained encoder; the command trains one first
+        encoder = models.build_text_encoder(len(captions.vocabulary()), captions.MAX_WORDS, config.text_dim)
     augmented = config.conditioning == "augmented"
     sizes = dict(latent_dim=config.latent_dim, condition_dim=config.condition_dim, kl_weight=config.kl_weight,
                  augmentation=augmented)
@@ -152,7 +156,8 @@ def _build_stage(config, run, stage, encoder, stage1_path=None):
         previous = keras.models.load_model(stage1_path, compile=False).get_layer("stage1_generator")
         generator = models.build_stage2_generator(previous, **sizes)
     size = 14 if stage == 1 else 28
-    discriminator = models.build_stack_discriminator(size, config.text_dim, name=f"stage{stage}_discriminator")
+    discriminator = models.build_stack_discriminator(size, config.text_dim, filters=64 if stage == 1 else 128,
+                                                     name=f"stage{stage}_discriminator")
     combined = build_combined(generator, discriminator, jit_compile=run.jit_compile)
     return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]), captioned=True,
                matching_aware=True, previous_stage=previous, text_encoder=encoder, vocabulary=captions.vocabulary())
@@ -219,8 +224,8 @@ RECIPES = {
         name="stackgan", summary="StackGAN: text-to-image in two stages, 14x14 then 28x28, from captions (8.3.1)",
         config=StackGANConfig, output_dir=lambda config: "outputs/stackgan" + (
             "" if config.conditioning == "augmented" else "_fixed"),
-        output_dir_help="outputs/stackgan (outputs/stackgan_fixed with --conditioning fixed)", batch_size=64,
-        epochs=1, steps=2000, build=lambda config, run, total: _build_stage(config, run, 1, None),
+        output_dir_help="outputs/stackgan (outputs/stackgan_fixed with --conditioning fixed)", batch_size=32,
+        epochs=1, steps=3000, build=lambda config, run, total: _build_stage(config, run, 1),
         load=_load_captioned, memory=memory_estimate(0, 3_000_000, 60_000), evaluable=False, train=_train_stackgan,
     ),
 }
