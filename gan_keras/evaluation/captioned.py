@@ -22,14 +22,12 @@ images of the caption's class with any attributes (attribute agreement at
 chance: a generator that draws the class and ignores the attributes).
 """
 
-import json
 import os
 
 import numpy as np
 
 from gan_keras import artifact, fileio, superres
-from gan_keras.evaluation.translation import METRICS_FILE, OUTPUTS_FILE, _finite_or_none, metrics_markdown
-from gan_keras.training import Callback
+from gan_keras.evaluation.translation import OUTPUTS_FILE, HeldOutEvaluation
 
 DIVERSITY_SAMPLES = 100
 
@@ -87,7 +85,7 @@ def real_baselines(train, test, preview, seed=0):
     return rows
 
 
-class CaptionEvaluation(Callback):
+class CaptionEvaluation(HeldOutEvaluation):
     """At the end of a finished run: one image per held-out caption, saved and scored with the baselines.
 
     Args:
@@ -158,16 +156,7 @@ class CaptionEvaluation(Callback):
         self.rows = [(name, self.measure(images, groups)) for name, images, groups in self.baselines]
         self.rows += [(name, self.measure(_enlarged(images), [_enlarged(g) for g in groups]))
                       for name, images, groups in scored]
-        fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
-                          json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
-                                                                 for n, m in self.rows]}, indent=1))
-        print(metrics_markdown(self.rows))
-
-    def report_lines(self):
-        if not self.rows:
-            return []
-        return ["", f"## {self.title}", "", metrics_markdown(self.rows), "",
-                f"Arrays: `{OUTPUTS_FILE}`; numbers: `{METRICS_FILE}`."]
+        self.save_rows(run)
 
 
 def _enlarged(images):

@@ -85,7 +85,34 @@ def fashion_measure(classes=None, seed=0, data_dir=None):
     return measure
 
 
-class TranslationEvaluation(Callback):
+class HeldOutEvaluation(Callback):
+    """What every end-of-run scorer shares: its `rows` of `(name, metrics)`, in `test_metrics.json` and `report.md`.
+
+    Attributes:
+        output_dir: The run folder.
+        title: Heading of the report section.
+        rows: The scored rows, once the run has ended.
+    """
+
+    output_dir = None
+    title = "Held-out test"
+    rows = None
+
+    def save_rows(self, run):
+        """Writes `rows` to `test_metrics.json` (non-finite numbers as null) and prints their table."""
+        fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
+                          json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
+                                                                 for n, m in self.rows]}, indent=1))
+        print(metrics_markdown(self.rows))
+
+    def report_lines(self):
+        if not self.rows:
+            return []
+        return ["", f"## {self.title}", "", metrics_markdown(self.rows), "",
+                f"Arrays: `{OUTPUTS_FILE}`; numbers: `{METRICS_FILE}`."]
+
+
+class TranslationEvaluation(HeldOutEvaluation):
     """At the end of a finished run: translate held-out inputs, save them, score them and the baselines.
 
     Args:
@@ -129,16 +156,7 @@ class TranslationEvaluation(Callback):
         kwargs = {} if self.labels is None or isinstance(self.inputs, list) else {"labels": self.labels}
         self.rows = [(name, self.measure(images, self.targets, **kwargs)) for name, images in self.baselines]
         self.rows.append((f"{run.gan.name} (step {run.step})", self.measure(outputs, self.targets, **kwargs)))
-        fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
-                          json.dumps({"step": run.step, "rows": [{"name": n, **_finite_or_none(m)}
-                                                                 for n, m in self.rows]}, indent=1))
-        print(metrics_markdown(self.rows))
-
-    def report_lines(self):
-        if not self.rows:
-            return []
-        return ["", f"## {self.title}", "", metrics_markdown(self.rows), "",
-                f"Arrays: `{OUTPUTS_FILE}`; numbers: `{METRICS_FILE}`."]
+        self.save_rows(run)
 
 
 COLUMNS = (("l1", "L1", "{:.4f}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"),

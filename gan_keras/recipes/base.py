@@ -20,8 +20,10 @@ class TrainingData:
         description: e.g. "6,000 training images of class 1".
         preview: For an image-to-image GAN, fixed held-out `(inputs, targets)`
             pairs for the sample grids.
-        test: For an image-to-image GAN, the held-out `(inputs, targets,
-            labels)` it is scored on at the end.
+        test: What the recipe scores the generator on at the end: for an
+            image-to-image GAN the held-out `(inputs, targets, labels)`; for
+            StackGAN the captioned training and test sets and the attribute
+            terciles.
     """
 
     images: np.ndarray

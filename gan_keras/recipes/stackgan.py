@@ -42,8 +42,8 @@ class StackGANConfig(Config):
 
     latent_dim: int = setting(100, "size of the noise z (the paper's 100)", check=positive)
     text_dim: int = setting(64, "size of the text encoder's caption vector", check=positive)
-    condition_dim: int = setting(128, "size of the condition c drawn by conditioning augmentation (the paper's "
-                                           "128)", check=positive)
+    condition_dim: int = setting(128, "size of the condition c drawn by conditioning augmentation (the paper's 128)",
+                                 check=positive)
     kl_weight: float = setting(2.0, "weight of conditioning augmentation's KL term (2.0, the authors' released "
                                     "configurations)", check=_non_negative)
     conditioning: str = setting("augmented", "augmented (conditioning augmentation, the paper's) or fixed (the "
