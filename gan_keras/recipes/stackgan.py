@@ -221,8 +221,9 @@ def _shared_evaluator(config):
 
 RECIPES = {
     "stackgan": Recipe(
-        name="stackgan", summary="StackGAN: text-to-image in two stages, 14x14 then 28x28, from captions (8.3.1); "
-                                  "--steps or --epochs is the length of each stage",
+        name="stackgan",
+        summary="StackGAN: text-to-image in two stages, 14x14 then 28x28, from captions (8.3.1); --steps or "
+                "--epochs is the length of each stage",
         config=StackGANConfig, output_dir=lambda config: "outputs/stackgan" + (
             "" if config.conditioning == "augmented" else "_fixed"),
         output_dir_help="outputs/stackgan (outputs/stackgan_fixed with --conditioning fixed)", batch_size=32,
