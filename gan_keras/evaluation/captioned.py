@@ -97,8 +97,9 @@ class CaptionEvaluation(HeldOutEvaluation):
         thresholds: `AttributeThresholds` to measure the images' levels with.
         preview: `(vectors (r, d), labels (r,))` of the grids' fixed captions (diversity).
         baselines: `(name, images (n, 28, 28, 1), groups)` rows (`real_baselines`).
-        evaluator: `(images, labels) -> metrics` and `.embed` (an `Evaluator`
-            on the test split), or a callable returning one (built lazily).
+        evaluator: A callable returning the `Evaluator` on the test split
+            (called at the end of the run, so that it is built only then and
+            can be shared by both stages).
         seed: Seed of the noise.
         names: `(this stage's row, the previous stage's row)` names in the table.
         title: Heading of the report section.
@@ -114,23 +115,18 @@ class CaptionEvaluation(HeldOutEvaluation):
         self.thresholds = thresholds
         self.preview = preview
         self.baselines = baselines
-        self._evaluator = evaluator
+        self.evaluator = evaluator
         self.seed = seed
         self.names = names
         self.title = title
         self.rows = None
 
-    @property
-    def evaluator(self):
-        if callable(self._evaluator) and not hasattr(self._evaluator, "evaluate"):
-            self._evaluator = self._evaluator()
-        return self._evaluator
-
     def measure(self, images, groups):
         """Metrics of `(n, 28, 28, 1)` images for the held-out captions, and diversity of the per-caption groups."""
-        scores = self.evaluator.evaluate(images, self.labels)
+        evaluator = self.evaluator()
+        scores = evaluator.evaluate(images, self.labels)
         agreement = attribute_agreement(self.thresholds.levels(images, self.labels), self.levels)
-        diversity = [mean_pairwise_distance(self.evaluator.embed(group)[0]) for group in groups if len(group) > 1]
+        diversity = [mean_pairwise_distance(evaluator.embed(group)[0]) for group in groups if len(group) > 1]
         return {"class_accuracy": scores["conditional_accuracy"], "brightness_agreement": float(agreement[0]),
                 "width_agreement": float(agreement[1]), "fd": scores["fd"], "kid": scores["kid"],
                 "diversity": float(np.mean(diversity)) if diversity else float("nan"), "n": len(images)}
