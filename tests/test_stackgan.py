@@ -244,6 +244,10 @@ def test_both_stages_run_resume_exactly_and_sample_from_captions(tmp_path, tiny_
     assert [r["step"] for r in history(parts / "stage2" / "history.csv")] == ["1", "2", "3"]
     assert stackgan(parts, tiny_fashion_dir, "--steps", 4) == 2  # a run is there: --resume or --overwrite
     assert stackgan(parts, tiny_fashion_dir, "--steps", 4, "--resume") == 0
+    # Without its text encoder a run cannot be resumed: the checkpoints' caption vectors would change.
+    (parts / "text_encoder.keras").rename(tmp_path / "encoder.keras")
+    assert stackgan(parts, tiny_fashion_dir, "--steps", 4, "--resume") == 1
+    (tmp_path / "encoder.keras").rename(parts / "text_encoder.keras")
     for stage in ("stage1", "stage2"):
         a, b = history(full / stage / "history.csv"), history(parts / stage / "history.csv")
         assert [r["step"] for r in b] == ["1", "2", "3", "4"] and "d_loss_wrong" in b[0]

@@ -109,6 +109,10 @@ def _text_encoder(config, model_config, thresholds):
     if os.path.exists(path) and not (config.resume or config.overwrite):
         raise UserError(f"{config.output_dir} already holds a run ({ENCODER_FILE}); pass --resume to continue it, "
                         f"--overwrite to start afresh, or choose another --output-dir", EXIT_USAGE)
+    stages = [stage for stage in STAGES if os.path.exists(os.path.join(config.output_dir, stage, "checkpoint.npz"))]
+    if config.resume and stages and not os.path.exists(path):
+        raise UserError(f"{config.output_dir} holds {', '.join(stages)} checkpoint(s) but no {ENCODER_FILE}: the "
+                        f"caption vectors they learned from are gone; start afresh with --overwrite")
     if os.path.exists(path) and config.resume:
         encoder = keras.models.load_model(path, compile=False)
         encoder.trainable = False
