@@ -139,17 +139,14 @@ class GAN:
             labels: The conditions (labels, input images or caption vectors), or None.
             batch_size: Samples per forward pass (None: all at once).
         """
-        if batch_size is None:
-            return np.asarray(self.generator.predict_on_batch(self.generator_inputs(noise, labels)))
-        n = len(noise if noise is not None else labels)
-        return np.concatenate([self.generate(None if noise is None else noise[i:i + batch_size],
-                                             None if labels is None else labels[i:i + batch_size])
-                               for i in range(0, n, batch_size)])
+        return _batched(lambda z, c: np.asarray(self.generator.predict_on_batch(self.generator_inputs(z, c))),
+                        noise, labels, batch_size)
 
-    def generate_previous_stage(self, noise, labels):
+    def generate_previous_stage(self, noise, labels, batch_size=None):
         """The images of `previous_stage` for this GAN's noise (its first part) and conditions."""
         size = int(self.previous_stage.inputs[0].shape[-1])
-        return np.asarray(self.previous_stage.predict_on_batch([noise[:, :size], np.asarray(labels, np.float32)]))
+        return _batched(lambda z, c: np.asarray(self.previous_stage.predict_on_batch(
+            [z[:, :size], np.asarray(c, np.float32)])), noise, labels, batch_size)
 
     def to_tanh_range(self, images):
         """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
@@ -204,6 +201,16 @@ def non_finite_variables(groups):
                 found.append((group, i, getattr(variable, "path", str(i))))
                 break
     return found
+
+
+def _batched(predict, noise, labels, batch_size):
+    """`predict(noise, labels)` on all rows at once (`batch_size` None) or `batch_size` rows at a time."""
+    if batch_size is None:
+        return predict(noise, labels)
+    n = len(noise if noise is not None else labels)
+    return np.concatenate([predict(None if noise is None else noise[i:i + batch_size],
+                                   None if labels is None else labels[i:i + batch_size])
+                           for i in range(0, n, batch_size)])
 
 
 def _as_label_column(labels):

@@ -142,7 +142,7 @@ class CaptionEvaluation(HeldOutEvaluation):
         arrays = {"captions": self.texts, "labels": self.labels, "outputs": artifact.to_uint8(outputs)}
         scored = [(f"{self.names[0]} (step {run.step})", outputs, groups)]
         if gan.previous_stage is not None:
-            before = gan.to_tanh_range(_in_batches(gan.generate_previous_stage, noise, self.vectors))
+            before = gan.to_tanh_range(gan.generate_previous_stage(noise, self.vectors, batch_size=1000))
             arrays["stage1_outputs"] = artifact.to_uint8(before)
             before_groups = [gan.to_tanh_range(gan.generate_previous_stage(
                 group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0))) for v in self.preview[0]]
@@ -161,8 +161,3 @@ def _enlarged(images):
     if images.shape[1] == 28:
         return images
     return np.clip(superres.bicubic_upscale(images, 28 // images.shape[1]), -1.0, 1.0)
-
-
-def _in_batches(function, noise, vectors, batch_size=1000):
-    return np.concatenate([function(noise[i:i + batch_size], vectors[i:i + batch_size])
-                           for i in range(0, len(noise), batch_size)])
