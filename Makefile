@@ -41,7 +41,7 @@ test: venv
 
 # The frozen-discriminator contract, training steps and exact resume on Keras' JAX and PyTorch
 # backends (CPU builds: torch 2.13.0, jax from PyPI).
-BACKEND_TESTS := tests/test_combined.py tests/test_stackgan.py::test_conditioning_augmentation_samples_and_adds_the_weighted_kl tests/test_stackgan.py::test_matching_aware_discriminator_sees_right_fake_and_wrong_pairs tests/test_stackgan.py::test_each_stage_d_steps_change_d_only_and_combined_steps_g_only tests/test_stackgan.py::test_the_generator_loss_holds_the_kl_term tests/test_training.py::test_one_step_updates_both_models_and_logs_the_book_columns tests/test_training.py::test_resume_continues_exactly_like_an_uninterrupted_run tests/test_training.py::test_resume_is_exact_for_the_dcgan_with_dropout_and_batch_norm
+BACKEND_TESTS := tests/test_combined.py tests/test_engine.py::test_every_step_matches_the_book_engine_from_the_same_state tests/test_engine.py::test_twenty_steps_in_calls_of_eight_match_twenty_book_steps tests/test_engine.py::test_compiled_runs_save_at_the_asked_steps_and_resume_exactly tests/test_stackgan.py::test_conditioning_augmentation_samples_and_adds_the_weighted_kl tests/test_stackgan.py::test_matching_aware_discriminator_sees_right_fake_and_wrong_pairs tests/test_stackgan.py::test_each_stage_d_steps_change_d_only_and_combined_steps_g_only tests/test_stackgan.py::test_the_generator_loss_holds_the_kl_term tests/test_training.py::test_one_step_updates_both_models_and_logs_the_book_columns tests/test_training.py::test_resume_continues_exactly_like_an_uninterrupted_run tests/test_training.py::test_resume_is_exact_for_the_dcgan_with_dropout_and_batch_norm
 $(VENV)/.backends: $(VENV)/.installed
 	$(PY) -m pip install --quiet jax torch==2.13.0
 	touch $@

@@ -129,6 +129,9 @@ class Config:
                 if name in saved and saved[name] != current[name]]
 
 
+STEPS_PER_CALL = 16  # the compiled engine's default (see benchmarks/train_step.py)
+
+
 @dataclasses.dataclass(frozen=True)
 class RunConfig(Config):
     """How long, in which folder and how a GAN trains; shared by every GAN.
@@ -169,6 +172,17 @@ class RunConfig(Config):
     progress: bool = setting(True, "show a progress bar")
     xla: str = setting("auto", "XLA compilation of the train steps (auto: on a GPU only)",
                        choices=("auto", "on", "off"))
+    engine: str = setting("book", "how each step runs: book (one Keras call per model update, as the book "
+                                  "writes it) or compiled (whole steps in one compiled function; same "
+                                  "losses and weights)", choices=("book", "compiled"))
+    steps_per_call: int = setting(STEPS_PER_CALL, "steps per call of the compiled engine (it stops early at "
+                                                  "steps that save grids, checkpoints or evaluations)",
+                                  check=positive)
+    precision: str = setting("float32", "dtype policy of both models: float32, or mixed precision (float32 "
+                                        "weights, bfloat16/float16 computation, float32 losses; float16 with "
+                                        "loss scaling)", choices=("float32", "mixed_bfloat16", "mixed_float16"))
+    devices: int = setting(1, "split each batch across N devices (data parallel; the compiled engine on JAX "
+                              "or TensorFlow; on a CPU-only machine N logical CPU devices)", check=positive)
 
     # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
     RESUME_FIELDS = ("seed", "batch_size")
@@ -176,6 +190,12 @@ class RunConfig(Config):
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
 
     def validate(self):
+        if self.engine == "book" and self.steps_per_call != STEPS_PER_CALL:
+            raise ConfigError("steps_per_call", "needs --engine compiled (the book's engine runs one step per call)")
+        if self.devices > 1 and self.engine != "compiled":
+            raise ConfigError("devices", "needs --engine compiled (the book's train_on_batch does not split batches)")
+        if self.devices > 1 and self.batch_size % self.devices:
+            raise ConfigError("batch_size", f"must be a multiple of --devices {self.devices}, got {self.batch_size}")
         if self.resume and self.overwrite:
             raise ConfigError("resume", "and --overwrite exclude each other")
         if not self.evaluate and (self.eval_interval is not None or self.eval_n is not None):

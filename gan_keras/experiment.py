@@ -5,6 +5,7 @@ and a `RunConfig` (what `gan-keras train ...` calls); `run_training` is the
 step below it, for a GAN built by hand and any data source.
 """
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -111,7 +112,8 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
         make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     keras.utils.set_random_seed(config.seed)
-    gan = dataclasses.replace(build_gan(), name=model)
+    with dtype_policy(config.precision):
+        gan = dataclasses.replace(build_gan(), name=model)
     settings = checkpoint_settings(config, model, model_config)
     start_step = 0
     if resuming:
@@ -124,7 +126,8 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     if start_step >= total:
         print(f"The run is already at step {start_step} of {total}: nothing to train")
     save_interval = config.save_interval or per_epoch
-    loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, **(loop or {}))
+    loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, engine=config.engine,
+                             steps_per_call=config.steps_per_call, devices=config.devices, **(loop or {}))
     extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
     history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
                          extra_fields=list(gan.log_fields) + [f for c in extra for f in c.fields])
@@ -165,6 +168,22 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     if run.interrupted:
         print(f"Interrupted at step {run.step}: checkpoint saved; continue with --resume")
     return run
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Builds models under Keras' dtype policy `name` ("float32", "mixed_bfloat16", "mixed_float16").
+
+    Under a mixed policy the layers keep float32 weights and compute in
+    (b)float16; a model compiled under "mixed_float16" gets a
+    `LossScaleOptimizer`. The global policy is restored on exit.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", classes=None):

@@ -35,6 +35,14 @@ class LoopConfig:
         progress: Whether to show a tqdm progress bar.
         adversarial: False trains the generator alone, on its reconstruction
             loss (pix2pix's "L1 only", SRGAN's SRResNet): no discriminator step.
+        engine: "book" (one Keras call per model update; `train_step`) or
+            "compiled" (whole steps in one compiled function; see
+            `gan_keras.engine`). Both run the same `plan_step` inputs.
+        steps_per_call: Steps per call of the compiled engine. A call never
+            passes a step where a callback saves (`Callback.saves_at`), so
+            grids, checkpoints and evaluations see the weights of their step.
+        devices: Devices each batch is split across (the compiled engine on
+            JAX; see `gan_keras.engine.DataParallel`).
     """
 
     total_steps: int
@@ -45,6 +53,9 @@ class LoopConfig:
     g_only_steps: int = 0
     progress: bool = True
     adversarial: bool = True
+    engine: str = "book"
+    steps_per_call: int = 1
+    devices: int = 1
 
     def trains(self, step):
         """Returns `(train_discriminator, train_generator)` for 1-based `step`."""
@@ -111,7 +122,9 @@ class TrainingRun:
 def train(gan, source, config, callbacks=(), start_step=0):
     """Trains `gan` on batches of `source` from `start_step` to `config.total_steps`.
 
-    SIGINT (Ctrl-C) and SIGTERM end the run at the next step boundary: every
+    SIGINT (Ctrl-C) and SIGTERM end the run at the end of the current engine
+    call (the next step with the book's engine, at most `steps_per_call`
+    steps with the compiled one): every
     callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
     returns with `run.interrupted` set. A second Ctrl-C stops at once.
 
@@ -139,35 +152,33 @@ def train(gan, source, config, callbacks=(), start_step=0):
     run = TrainingRun(gan=gan, source=source, config=config, step=start_step)
     for callback in callbacks:
         callback.on_train_begin(run)
-    batch_size = source.batch_size
-    patch = tuple(gan.discriminator.outputs[0].shape[1:])  # (1,), or a PatchGAN's (h, w, 1)
-    valid = np.ones((batch_size, *patch), np.float32)
-    fake = np.zeros((batch_size, *patch), np.float32)
     bar = tqdm(
         total=config.total_steps, initial=start_step, disable=not config.progress,
         unit="step", dynamic_ncols=True,
     )
     checked = start_step  # the last step whose weights were checked (a resumed checkpoint's are)
     try:
+        engine = make_engine(gan, source, config)
         with _StopRequests() as stop:
-            for step in range(start_step + 1, config.total_steps + 1):
-                logs = train_step(gan, source, config, step, valid, fake)
-                weights = step == config.total_steps or any(callback.saves_at(step) for callback in callbacks)
-                problem = non_finite_problem(gan, logs, *config.trains(step), weights=weights)
-                if problem:
-                    raise NonFiniteError(f"step {step}: {problem}; nothing of this step was saved")
-                checked = step if weights else checked
-                run.step = step
-                for callback in callbacks:
-                    callback.on_step_end(run, logs)
-                bar.update(1)
-                bar.set_postfix(
-                    {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
-                    refresh=False,
-                )
-                if stop.requested:
-                    run.interrupted = True
-                    break
+            step = start_step
+            while step < config.total_steps and not run.interrupted:
+                last = _call_end(step, config, callbacks)
+                for logs in engine.run(range(step + 1, last + 1)):
+                    step = logs["step"]
+                    weights = step == config.total_steps or any(callback.saves_at(step) for callback in callbacks)
+                    problem = non_finite_problem(gan, logs, *config.trains(step), weights=weights)
+                    if problem:
+                        raise NonFiniteError(f"step {step}: {problem}; nothing of this step was saved")
+                    checked = step if weights else checked
+                    run.step = step
+                    for callback in callbacks:
+                        callback.on_step_end(run, logs)
+                    bar.update(1)
+                    bar.set_postfix(
+                        {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
+                        refresh=False,
+                    )
+                run.interrupted = stop.requested
         if checked != run.step:  # the end hooks save the models
             problem = non_finite_problem(gan, {}, False, False)
             if problem:
@@ -185,6 +196,40 @@ def train(gan, source, config, callbacks=(), start_step=0):
                 pass
         raise
     return run
+
+
+def _call_end(step, config, callbacks):
+    """The last step of the next engine call after `step`: at most `steps_per_call` steps on, and no step
+    past one where a callback saves (it needs that step's weights) or the schedule changes."""
+    last = min(step + config.steps_per_call, config.total_steps)
+    for s in range(step + 1, last):
+        if config.trains(s + 1) != config.trains(s) or any(callback.saves_at(s) for callback in callbacks):
+            return s
+    return last
+
+
+def make_engine(gan, source, config):
+    """The engine `config.engine` names, ready to run steps of `gan` on `source`."""
+    if config.engine == "book":
+        return BookEngine(gan, source, config)
+    from gan_keras.engine import CompiledEngine
+
+    return CompiledEngine(gan, source, config)
+
+
+class BookEngine:
+    """The book's engine: `train_step` per step, one Keras call per model update."""
+
+    def __init__(self, gan, source, config):
+        self.gan, self.source, self.config = gan, source, config
+        patch = tuple(gan.discriminator.outputs[0].shape[1:])  # (1,), or a PatchGAN's (h, w, 1)
+        self.valid = np.ones((source.batch_size, *patch), np.float32)
+        self.fake = np.zeros((source.batch_size, *patch), np.float32)
+
+    def run(self, steps):
+        """Yields the logs of each of `steps` (1-based step numbers, in order) as it is done."""
+        for step in steps:
+            yield train_step(self.gan, self.source, self.config, step, self.valid, self.fake)
 
 
 def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
@@ -212,8 +257,101 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
     return ""
 
 
+def plan_step(gan, source, config, step):
+    """Everything step `step` (1-based) feeds the models, drawn on the host: a `StepPlan`.
+
+    Both engines run the same plans, so they see the same batches, noise and
+    labels. All randomness comes from `(config.seed, step)`: per
+    discriminator update, noise then labels; then per generator update.
+    """
+    train_d, train_g = config.trains(step)
+    rng = np.random.default_rng([config.seed, step])
+    batch_size = source.batch_size
+    d_updates, g_updates = [], []
+    images = condition = None
+    if train_d:
+        for k in range(config.d_steps):
+            images, condition = source.batch((step - 1) * config.d_steps + k)
+            noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
+            update = dict(real=gan.discriminator_inputs(images, condition),
+                          generator=gan.generator_inputs(noise, fake_condition),
+                          fake=_extras(gan.discriminator_inputs(None, fake_condition)))
+            if gan.matching_aware:  # real images with wrong conditions are fake too
+                update["wrong"] = gan.discriminator_inputs(images, gan.mismatched(condition))
+            d_updates.append(update)
+    if train_g:
+        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
+            images, condition = source.batch((step - 1) * config.d_steps)
+        for _ in range(config.g_steps):
+            noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
+            update = dict(inputs=gan.generator_inputs(noise, g_condition))
+            if gan.reconstruction:
+                update["targets"] = images
+            g_updates.append(update)
+    epoch = (step - 1) * config.d_steps // source.batches_per_epoch + 1
+    return StepPlan(step=step, epoch=epoch, d=d_updates, g=g_updates)
+
+
+@dataclasses.dataclass(frozen=True)
+class StepPlan:
+    """The inputs of one training step (see `plan_step`).
+
+    Attributes:
+        step: 1-based step number.
+        epoch: 1-based epoch of the step.
+        d: One dict per discriminator update: `real` (the discriminator's
+            input for the real batch), `generator` (the generator's input for
+            the fake batch), `fake` (the discriminator's inputs beside the
+            fake images, e.g. `[labels]`; empty for an unconditional one) and,
+            for a matching-aware discriminator, `wrong` (real images with
+            mismatched conditions). Empty when the schedule skips D.
+        g: One dict per generator update: `inputs` (the combined model's
+            input) and, with a reconstruction loss, `targets` (the real images).
+    """
+
+    step: int
+    epoch: int
+    d: list
+    g: list
+
+
+@dataclasses.dataclass
+class StepResults:
+    """What the models reported in one step, one entry per update (in the plan's order).
+
+    `fake` and `wrong` are the losses as the models computed them (weighted
+    by one half for a matching-aware discriminator); `accuracy` holds each
+    discriminator update's mean accuracy over its batches. `g_loss` is the
+    combined model's whole loss, or its adversarial part when it has a
+    reconstruction loss (then in `content`).
+    """
+
+    real: list = dataclasses.field(default_factory=list)
+    fake: list = dataclasses.field(default_factory=list)
+    wrong: list = dataclasses.field(default_factory=list)
+    accuracy: list = dataclasses.field(default_factory=list)
+    g_loss: list = dataclasses.field(default_factory=list)
+    fooled: list = dataclasses.field(default_factory=list)
+    content: list = dataclasses.field(default_factory=list)
+
+
+def with_images(images, extras):
+    """The discriminator's input: `images`, or `[images, *extras]` (a plan's `fake` extras)."""
+    return [images, *extras] if extras else images
+
+
+def fake_weight(gan):
+    """The weight of each fake (and mismatched) sample in the discriminator's loss: 1/2 when matching-aware."""
+    return 0.5 if gan.matching_aware else 1.0
+
+
 def train_step(gan, source, config, step, valid, fake):
-    """Runs training step `step` (1-based) and returns its logs.
+    """Runs training step `step` (1-based) with the book's engine and returns its logs.
+
+    The book's engine: per discriminator update, `generator.predict_on_batch`
+    then `discriminator.train_on_batch` on the real and on the fake batch
+    (and on mismatched pairs for a matching-aware discriminator); per
+    generator update, `combined.train_on_batch`.
 
     Args:
         gan: The `GAN`.
@@ -232,68 +370,67 @@ def train_step(gan, source, config, step, valid, fake):
         conditions). g_loss is the combined model's whole loss, so for
         StackGAN it includes the weighted KL term.
     """
-    train_d, train_g = config.trains(step)
-    rng = np.random.default_rng([config.seed, step])
+    plan = plan_step(gan, source, config, step)
+    half = fake_weight(gan)
+    weights = np.full(source.batch_size, half, np.float32) if gan.matching_aware else None
+    results = StepResults()
+    for update in plan.d:
+        fakes = np.asarray(gan.generator.predict_on_batch(update["generator"]))
+        real = gan.discriminator.train_on_batch(update["real"], valid)
+        false = gan.discriminator.train_on_batch(with_images(fakes, update["fake"]), fake, sample_weight=weights)
+        results.real.append(real[0])
+        results.fake.append(false[0])
+        judged = [real[1], false[1]]
+        if "wrong" in update:
+            wrong = gan.discriminator.train_on_batch(update["wrong"], fake, sample_weight=weights)
+            results.wrong.append(wrong[0])
+            judged.append(wrong[1])
+        results.accuracy.append(float(np.mean(judged)))
+    for update in plan.g:
+        targets = gan.generator_targets(valid, update.get("targets"))
+        if gan.reconstruction:
+            result = gan.combined.train_on_batch(update["inputs"], targets, return_dict=True)
+            results.g_loss.append(result["binary_crossentropy_loss"])
+            results.fooled.append(result["accuracy"])
+            results.content.append(next(v for k, v in result.items()
+                                        if k.endswith("_loss") and k not in ("loss", "binary_crossentropy_loss")))
+        else:
+            g_loss, g_acc = gan.combined.train_on_batch(update["inputs"], targets)
+            results.g_loss.append(g_loss)
+            results.fooled.append(g_acc)
+    return step_logs(gan, plan, results)
+
+
+def step_logs(gan, plan, results):
+    """The history row of one step from its `StepResults` (see `train_step` for the columns)."""
     nan = float("nan")
     logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
     logs.update({name: nan for name in gan.log_fields})
-    batch_size = source.batch_size
-    epoch = (step - 1) * config.d_steps // source.batches_per_epoch
-    images = condition = None
-    if train_d:
-        real_losses, fake_losses, wrong_losses, accuracies = [], [], [], []
-        # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
-        # real + (fake + mismatched) / 2); the logs show the unweighted losses.
-        half = 0.5 if gan.matching_aware else 1.0
-        weights = np.full(batch_size, half, np.float32) if gan.matching_aware else None
-        for k in range(config.d_steps):
-            images, condition = source.batch((step - 1) * config.d_steps + k)
-            noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
-            fake_images = gan.generate(noise, fake_condition)
-            real = gan.discriminator.train_on_batch(gan.discriminator_inputs(images, condition), valid)
-            false = gan.discriminator.train_on_batch(gan.discriminator_inputs(fake_images, fake_condition), fake,
-                                                     sample_weight=weights)
-            real_losses.append(real[0])
-            fake_losses.append(false[0] / half)
-            judged = [real[1], false[1]]
-            if gan.matching_aware:  # real images with wrong conditions are fake too
-                wrong = gan.discriminator.train_on_batch(
-                    gan.discriminator_inputs(images, gan.mismatched(condition)), fake, sample_weight=weights)
-                wrong_losses.append(wrong[0] / half)
-                judged.append(wrong[1])
-            accuracies.append(float(np.mean(judged)))
+    # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
+    # real + (fake + mismatched) / 2); the logs show the unweighted losses.
+    half = fake_weight(gan)
+    if plan.d:
         logs.update(
-            d_loss_real=float(np.mean(real_losses)),
-            d_loss_fake=float(np.mean(fake_losses)),
-            d_acc=float(np.mean(accuracies)),
+            d_loss_real=float(np.mean(results.real)),
+            d_loss_fake=float(np.mean(results.fake)) / half,
+            d_acc=float(np.mean(results.accuracy)),
         )
-        if wrong_losses:
-            logs["d_loss_wrong"] = float(np.mean(wrong_losses))
-    if train_g:
-        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
-            images, condition = source.batch((step - 1) * config.d_steps)
-        g_losses, fooled, content = [], [], []
-        for _ in range(config.g_steps):
-            noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
-            inputs, targets = gan.generator_inputs(noise, g_condition), gan.generator_targets(valid, images)
-            if gan.reconstruction:
-                result = gan.combined.train_on_batch(inputs, targets, return_dict=True)
-                g_losses.append(result["binary_crossentropy_loss"])
-                fooled.append(result["accuracy"])
-                content.append(next(v for k, v in result.items()
-                                    if k.endswith("_loss") and k not in ("loss", "binary_crossentropy_loss")))
-            else:
-                g_loss, g_acc = gan.combined.train_on_batch(inputs, targets)
-                g_losses.append(g_loss)
-                fooled.append(g_acc)
-        logs.update(g_loss=float(np.mean(g_losses)), scam_ratio=float(np.mean(fooled)))
-        if content:
-            logs["g_content"] = float(np.mean(content))
+        if results.wrong:
+            logs["d_loss_wrong"] = float(np.mean(results.wrong)) / half
+    if plan.g:
+        logs.update(g_loss=float(np.mean(results.g_loss)), scam_ratio=float(np.mean(results.fooled)))
+        if results.content:
+            logs["g_content"] = float(np.mean(results.content))
     # The discriminator's loss: real half, fake half (StackGAN: fakes and mismatched pairs share the fake half).
     fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"]) if gan.matching_aware else logs["d_loss_fake"]
     logs["d_loss"] = 0.5 * (logs["d_loss_real"] + fake_half)
-    logs.update(step=step, epoch=epoch + 1)
+    logs.update(step=plan.step, epoch=plan.epoch)
     return logs
+
+
+def _extras(discriminator_input):
+    """The parts of a discriminator input after the images (its conditions), as a list."""
+    return list(discriminator_input[1:]) if isinstance(discriminator_input, list) else []
 
 
 class _StopRequests:

@@ -1,0 +1,159 @@
+"""The compiled engine runs the book's step: same losses, same weights, same outputs.
+
+Proof of sameness: both engines run the same plans (batches, noise, labels
+from `(seed, step)`), so for a shared starting state each step must give the
+same losses and weights up to float rounding. On TensorFlow and PyTorch the
+two engines agree bit for bit here; on JAX the compiled program is fused
+differently by XLA, and the biases of the layers before a BatchNormalization
+(whose exact gradient is zero: the normalisation removes them) take Adam steps
+of up to one learning rate (2e-4) driven by rounding noise in either engine,
+so a whole trajectory drifts apart chaotically after a few steps. The tests
+therefore compare every step from a shared state (losses 1e-4, weights one
+Adam step) on every backend, and whole runs where the dynamics allow it.
+"""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from gan_keras import callbacks as cb
+from gan_keras.config import RunConfig
+from gan_keras.engine import CompiledEngine
+from gan_keras.errors import UserError
+from gan_keras.experiment import run_training
+from gan_keras.models.cgan import build_cgan
+from gan_keras.models.dcgan import build_dcgan
+from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.recipes import MLPConfig
+from gan_keras.sources import ArraySource
+from gan_keras.training import BookEngine, LoopConfig
+
+STEPS = 20
+BUILDERS = {
+    # The DCGAN has BatchNormalization in both models and dropout in the discriminator.
+    "dcgan": lambda: build_dcgan(latent_dim=16, jit_compile=False),
+    "cgan": lambda: build_cgan(latent_dim=16, jit_compile=False),
+    "mlp": lambda: build_mlp_gan(8, jit_compile=False),
+}
+
+
+def source_for(name, batch_size=8):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (96, 28, 28, 1)).astype("float32")
+    labels = rng.integers(0, 10, 96).astype("int32") if name == "cgan" else None
+    return ArraySource(images, labels, batch_size=batch_size, seed=1)
+
+
+def state(variables):
+    return [keras.ops.convert_to_numpy(v).copy() for v in variables]
+
+
+def full_state(variables):
+    """The variables, and on PyTorch the global random state: Keras' PyTorch dropout without a seed draws from it."""
+    if keras.config.backend() == "torch":
+        import torch
+
+        return state(variables), torch.random.get_rng_state()
+    return state(variables), None
+
+
+def restore(variables, saved):
+    values, rng = saved
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+    if rng is not None:
+        import torch
+
+        torch.random.set_rng_state(rng)
+
+
+def assert_same_step(book_logs, compiled_logs, book_state, compiled_state, variables):
+    for field in ("d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio"):
+        np.testing.assert_allclose(compiled_logs[field], book_logs[field], rtol=1e-4, atol=1e-4,
+                                   err_msg=f"step {book_logs['step']}: {field}")
+    for variable, a, b in zip(variables, book_state, compiled_state):
+        np.testing.assert_allclose(b.astype(np.float64), a.astype(np.float64), rtol=0, atol=2e-4,
+                                   err_msg=f"step {book_logs['step']}: {variable.path}")
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_every_step_matches_the_book_engine_from_the_same_state(name):
+    keras.utils.set_random_seed(3)
+    gan = BUILDERS[name]()
+    config = LoopConfig(total_steps=STEPS, seed=2, progress=False, engine="compiled", steps_per_call=1)
+    book, compiled = BookEngine(gan, source_for(name), config), CompiledEngine(gan, source_for(name), config)
+    variables = compiled.variables  # both models' and both optimizers' (dropout seeds included)
+    first = state(variables)
+    for step in range(1, STEPS + 1):
+        before = full_state(variables)
+        [book_logs] = book.run([step])
+        after_book = full_state(variables)
+        restore(variables, before)
+        [compiled_logs] = compiled.run([step])
+        assert compiled_logs["step"] == book_logs["step"] == step
+        assert_same_step(book_logs, compiled_logs, after_book[0], state(variables), variables)
+        restore(variables, after_book)
+    moved = [i for i, (a, b) in enumerate(zip(first, state(variables))) if not np.array_equal(a, b)]
+    assert len(moved) > len(variables) // 2  # the steps trained both models and both optimizers
+
+
+@pytest.mark.parametrize("name", ["mlp", "cgan"])
+def test_twenty_steps_in_calls_of_eight_match_twenty_book_steps(name):
+    runs = {}
+    for engine in ("book", "compiled"):
+        keras.utils.set_random_seed(3)
+        gan = BUILDERS[name]()
+        config = LoopConfig(total_steps=STEPS, seed=2, progress=False, engine=engine, steps_per_call=8)
+        runner = BookEngine if engine == "book" else CompiledEngine
+        logs = list(runner(gan, source_for(name), config).run(range(1, STEPS + 1)))  # calls of 8, 8, 4
+        runs[engine] = logs, state(gan.generator.weights + gan.discriminator.weights)
+    (book_logs, book_weights), (compiled_logs, compiled_weights) = runs["book"], runs["compiled"]
+    assert [row["step"] for row in compiled_logs] == list(range(1, STEPS + 1))
+    for a, b in zip(book_logs, compiled_logs):
+        for field in ("d_loss_real", "d_loss_fake", "g_loss", "d_acc", "scam_ratio", "epoch"):
+            np.testing.assert_allclose(b[field], a[field], rtol=1e-4, atol=1e-4, err_msg=f"step {a['step']} {field}")
+    for a, b in zip(book_weights, compiled_weights):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4)
+
+
+def tiny_run(output_dir, steps, engine, **overrides):
+    settings = dict(output_dir=str(output_dir), batch_size=4, steps=steps, save_interval=3, checkpoint_interval=5,
+                    seed=5, progress=False, engine=engine)
+    if engine == "compiled":
+        settings["steps_per_call"] = 4
+    settings.update(overrides)
+    config = RunConfig(**settings)
+    images = np.random.default_rng(0).uniform(-1, 1, (24, 28, 28, 1)).astype("float32")
+    source = ArraySource(images, batch_size=config.batch_size, seed=config.seed)
+    return run_training(config, lambda: build_mlp_gan(8, jit_compile=False), source, model="mlp_gan",
+                        model_config=MLPConfig(latent_dim=8))
+
+
+def test_compiled_runs_save_at_the_asked_steps_and_resume_exactly(tmp_path):
+    book, compiled, resumed = tmp_path / "book", tmp_path / "compiled", tmp_path / "resumed"
+    tiny_run(book, 11, "book")
+    tiny_run(compiled, 11, "compiled")
+    # Grids every 3 steps and checkpoints every 5 fall inside calls of 4: each call stops at them.
+    grids = sorted(os.listdir(compiled / "samples"))
+    assert grids == sorted(os.listdir(book / "samples"))
+    assert "step_0000003.png" in grids and "step_0000009.png" in grids
+    tiny_run(resumed, 7, "compiled")
+    tiny_run(resumed, 11, "compiled", resume=True)
+    rows = {name: cb.read_history(os.path.join(folder, "history.csv"))
+            for name, folder in (("book", book), ("compiled", compiled), ("resumed", resumed))}
+    assert [int(r["step"]) for r in rows["resumed"]] == list(range(1, 12))
+    for field in ("d_loss_real", "d_loss_fake", "g_loss"):
+        column = {name: [float(r[field]) for r in table] for name, table in rows.items()}
+        np.testing.assert_allclose(column["compiled"], column["book"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(column["resumed"], column["compiled"], rtol=1e-4, atol=1e-5)
+
+
+def test_book_engine_refuses_steps_per_call_and_devices(tmp_path):
+    with pytest.raises(UserError, match="--steps-per-call needs --engine compiled"):
+        RunConfig(output_dir=str(tmp_path), steps_per_call=4)
+    with pytest.raises(UserError, match="--devices needs --engine compiled"):
+        RunConfig(output_dir=str(tmp_path), devices=2)
+    with pytest.raises(UserError, match="multiple of --devices 2"):
+        RunConfig(output_dir=str(tmp_path), engine="compiled", devices=2, batch_size=5)
