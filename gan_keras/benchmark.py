@@ -15,7 +15,7 @@ import numpy as np
 
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.sources import ArraySource
-from gan_keras.training import LoopConfig, train_step
+from gan_keras.training import LoopConfig
 
 
 def forward_flops(model):
@@ -39,9 +39,9 @@ def step_flops_per_image(gan):
     return g + 2 * 3 * d + 3 * g + 2 * d
 
 
-def matmul_roofline(n=2048, repeats=10):
-    """GFLOP/s of an n x n float32 matmul through the active Keras backend."""
-    a = keras.ops.convert_to_tensor(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
+def matmul_roofline(n=2048, repeats=10, dtype="float32"):
+    """GFLOP/s of an n x n matmul in `dtype` through the active Keras backend."""
+    a = keras.ops.cast(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32), dtype)
     keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
     times = []
     for _ in range(repeats):
@@ -69,43 +69,64 @@ class BookLoop:
         gan.combined.train_on_batch(noise, valid)
 
 
-class PackageStep:
-    """One step of `gan_keras.training` (what the scripts run)."""
+class EngineSteps:
+    """Steps of `gan_keras.training`'s engines (what the scripts run): `steps_per_call` steps per call."""
 
-    def __init__(self, gan, source, seed=0):
-        self.gan, self.source = gan, source
-        self.config = LoopConfig(total_steps=10**9, seed=seed, progress=False)
-        self.ones = np.ones((source.batch_size, 1), np.float32)
-        self.zeros = np.zeros((source.batch_size, 1), np.float32)
+    def __init__(self, gan, source, seed=0, engine="book", steps_per_call=1):
+        from gan_keras.training import make_engine
+
+        self.steps_per_call = steps_per_call
+        config = LoopConfig(total_steps=10**9, seed=seed, progress=False, engine=engine,
+                            steps_per_call=steps_per_call)
+        self.engine = make_engine(gan, source, config)
 
     def __call__(self, step):
-        train_step(self.gan, self.source, self.config, step, self.ones, self.zeros)
+        """Runs the call starting at `step`; returns how many steps it ran."""
+        logs = list(self.engine.run(range(step, step + self.steps_per_call)))
+        float(logs[-1]["g_loss"])  # the results are on the host
+        return len(logs)
 
 
 VARIANTS = {
-    "book": (BookLoop, "auto"),
-    "default": (PackageStep, "auto"),
-    "xla": (PackageStep, True),
+    # name: (runner, XLA setting, runner options)
+    "book": (BookLoop, "auto", {}),
+    "default": (EngineSteps, "auto", {}),
+    "xla": (EngineSteps, True, {}),
+    "compiled": (EngineSteps, "auto", {"engine": "compiled"}),
+    "compiled_k": (EngineSteps, "auto", {"engine": "compiled", "steps_per_call": None}),
 }
 
 
-def benchmark(batch_size, steps, warmup, variants):
+def benchmark(batch_size, steps, warmup, variants, steps_per_call=16, precision="float32"):
+    """Median seconds per training step of each variant, and the FLOPs per image of one step.
+
+    Each variant gets its own freshly built DCGAN (latent 100) under the
+    dtype policy `precision`; after `warmup` untimed calls the variants are
+    timed interleaved, one call each in turn, `steps` calls each.
+    """
+    from gan_keras.experiment import dtype_policy
+
     images = np.random.default_rng(0).uniform(-1, 1, (max(4096, batch_size * 4), 28, 28, 1)).astype(np.float32)
     runners, flops = {}, None
     for name in variants:
-        cls, jit = VARIANTS[name]
+        cls, jit, options = VARIANTS[name]
+        options = {k: (steps_per_call if v is None else v) for k, v in options.items()}
         keras.utils.set_random_seed(0)
-        gan = build_dcgan(100, jit_compile=jit)
+        with dtype_policy(precision):
+            gan = build_dcgan(100, jit_compile=jit)
         flops = step_flops_per_image(gan)
-        runners[name] = cls(gan, ArraySource(images, batch_size=batch_size, seed=0))
-        for step in range(1, warmup + 1):
-            runners[name](step)
+        runners[name] = cls(gan, ArraySource(images, batch_size=batch_size, seed=0), **options)
+    step = {name: 1 for name in variants}
+    for _ in range(warmup):
+        for name, runner in runners.items():
+            step[name] += runner(step[name]) or 1
     times = {name: [] for name in variants}
-    for step in range(warmup + 1, warmup + steps + 1):
+    for _ in range(steps):
         for name, runner in runners.items():
             start = time.perf_counter()
-            runner(step)
-            times[name].append(time.perf_counter() - start)
+            done = runner(step[name]) or 1
+            times[name].append((time.perf_counter() - start) / done)
+            step[name] += done
     return {name: float(np.median(t)) for name, t in times.items()}, flops
 
 

@@ -30,6 +30,9 @@ def describe_device():
     return "CPU"
 
 
+_deterministic = False
+
+
 def make_deterministic():
     """Makes two runs with the same seed compute bit-identical results on a CPU.
 
@@ -37,8 +40,12 @@ def make_deterministic():
     that depends on thread scheduling, so two processes drift apart by ~1e-5
     after a few steps. One thread per op and TensorFlow's deterministic ops
     remove that; on a 2-core machine it cost little. Call it before the
-    first operation runs.
+    first operation runs (later calls do nothing).
     """
+    global _deterministic
+    if _deterministic:
+        return
+    _deterministic = True
     backend = keras.config.backend()
     if backend == "tensorflow":
         import tensorflow as tf

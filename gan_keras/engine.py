@@ -79,16 +79,14 @@ class CompiledEngine:
     def run(self, steps):
         """Runs `steps` (consecutive 1-based step numbers); returns their logs, in order.
 
-        They run in calls of `steps_per_call` steps, and a shorter rest in
-        calls of powers of two, so that at most 1 + log2(K) call lengths are
-        ever compiled (JAX compiles one program per length).
+        They run in calls of at most `steps_per_call` steps. A call's program
+        loops over a step count given at run time, so shorter calls (before a
+        step that saves) reuse it: one compilation per schedule phase.
         """
         steps, logs = list(steps), []
         while steps:
-            n = len(steps)
-            size = self.config.steps_per_call if n >= self.config.steps_per_call else 1 << (n.bit_length() - 1)
-            logs += self._call(steps[:size])
-            steps = steps[size:]
+            logs += self._call(steps[:self.config.steps_per_call])
+            steps = steps[self.config.steps_per_call:]
         return logs
 
     def _call(self, steps):
@@ -96,8 +94,11 @@ class CompiledEngine:
         key = (bool(plans[0].d), bool(plans[0].g))
         if key not in self._functions:
             self._functions[key] = self.backend.compile(self._steps_function(*key), self.distribution)
-        blocks = _stack([_plan_arrays(plan) for plan in plans])
-        outputs = self._functions[key](blocks)
+        arrays = [_plan_arrays(plan) for plan in plans]
+        # JAX: padded to a fixed length (the padding is not run), so every call has the same shapes.
+        padding = self.config.steps_per_call - len(arrays) if self.backend.fixed_shapes else 0
+        blocks = _stack(arrays + [arrays[-1]] * padding)
+        outputs = self._functions[key](blocks, np.int32(len(plans)))
         outputs = {name: np.asarray(ops.convert_to_numpy(value)) for name, value in outputs.items()}
         return [step_logs(self.gan, plan, self._results(outputs, i)) for i, plan in enumerate(plans)]
 
@@ -170,10 +171,11 @@ class CompiledEngine:
                 outputs.update(g_outputs)
             return values, outputs
 
-        names = (d_names if train_d else ()) + (g_names if train_g else ())
+        shapes = {**({name: (self.config.d_steps,) for name in d_names} if train_d else {}),
+                  **({name: (self.config.g_steps,) for name in g_names} if train_g else {})}
 
-        def steps(values, blocks):
-            return backend.scan(one_step, values, blocks, names)
+        def steps(values, blocks, count):
+            return backend.loop(one_step, values, blocks, count, shapes)
 
         return steps
 
@@ -285,6 +287,8 @@ class _Backend:
         name = keras.config.backend()
         return {"tensorflow": _TensorFlow, "jax": _Jax, "torch": _Torch}[name](variables)
 
+    fixed_shapes = False  # whether every call must have the same shapes (else: one program per length)
+
     def __init__(self, variables):
         self.variables = variables
 
@@ -356,10 +360,27 @@ class _Jax(_Backend):
         values = self.put(values, optimizer.variables, new_slots)
         return values, loss, parts, y_pred
 
+    fixed_shapes = True
+
     def scan(self, fn, carry, xs, names):
         import jax
 
         return jax.lax.scan(fn, carry, xs)
+
+    def loop(self, fn, carry, xs, count, shapes):
+        """`fn` over the first `count` entries of `xs` (a while loop: `count` is a run-time value)."""
+        import jax
+        import jax.numpy as jnp
+
+        length = _tree_leaves(xs)[0].shape[0]
+        outputs = {name: jnp.zeros((length, *shape), "float32") for name, shape in shapes.items()}
+
+        def body(i, state):
+            carry, outputs = state
+            carry, step = fn(carry, jax.tree_util.tree_map(lambda a: a[i], xs))
+            return carry, {name: outputs[name].at[i].set(jnp.asarray(step[name], "float32")) for name in outputs}
+
+        return jax.lax.fori_loop(0, count, body, (carry, outputs))
 
     def compile(self, fn, distribution=None):
         import jax
@@ -367,11 +388,11 @@ class _Jax(_Backend):
         variables = self.variables
         jitted = jax.jit(fn, donate_argnums=(0,) if jax.default_backend() != "cpu" else ())
 
-        def call(blocks):
+        def call(blocks, count):
             values = [v.value for v in variables]
             if distribution is not None:
                 values, blocks = distribution.place(values, blocks)
-            values, outputs = jitted(values, blocks)
+            values, outputs = jitted(values, blocks, count)
             for variable, value in zip(variables, values):
                 variable.assign(value)
             return outputs
@@ -393,6 +414,9 @@ class _TensorFlow(_Backend):
         optimizer.apply(tape.gradient(scaled, variables), variables)
         return state, loss, parts, y_pred
 
+    def loop(self, fn, carry, xs, count, shapes):
+        return self.scan(fn, carry, xs, tuple(shapes))
+
     def scan(self, fn, carry, xs, names):
         import tensorflow as tf
 
@@ -411,11 +435,11 @@ class _TensorFlow(_Backend):
         import tensorflow as tf
 
         @tf.function(reduce_retracing=True)
-        def call(blocks):
-            _, outputs = fn(tf.constant(0), blocks)
+        def run(blocks):
+            _, outputs = fn(tf.constant(0), blocks, None)
             return outputs
 
-        return call
+        return lambda blocks, count: run(blocks)
 
 
 class _Torch(_Backend):
@@ -433,6 +457,9 @@ class _Torch(_Backend):
             optimizer.apply(list(grads), variables)
         return state, loss.detach(), _detach(parts), _detach(y_pred)
 
+    def loop(self, fn, carry, xs, count, shapes):
+        return self.scan(fn, carry, xs, tuple(shapes))
+
     def scan(self, fn, carry, xs, names):
         import torch
 
@@ -447,10 +474,10 @@ class _Torch(_Backend):
     def compile(self, fn, distribution=None):
         import torch
 
-        def call(blocks):
+        def call(blocks, count):
             blocks = _map(ops.convert_to_tensor, blocks)
             with torch.no_grad():
-                _, outputs = fn(0, blocks)
+                _, outputs = fn(0, blocks, count)
             return outputs
 
         return call

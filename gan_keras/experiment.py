@@ -225,6 +225,8 @@ def train_recipe(recipe, model_config, config, data=None, options=None):
     Returns:
         The exit status: 0, or 130 if training was interrupted.
     """
+    if config.deterministic:  # before any operation (StackGAN trains its text encoder first)
+        make_deterministic()
     if recipe.train is not None:
         if options is None and recipe.options is not None:
             options = recipe.options()

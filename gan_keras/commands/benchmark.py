@@ -1,6 +1,7 @@
-"""`gan-keras benchmark`: times the DCGAN train step: the book's loop, this package's default, XLA.
+"""`gan-keras benchmark`: times the DCGAN train step: the book's loop, this package's engines, XLA, precisions.
 
-    gan-keras benchmark [--batch-sizes 32 128] [--steps 10] [--json OUT]
+    gan-keras benchmark [--batch-sizes 32 128] [--steps 10] [--variants ...] [--steps-per-call 16]
+                        [--precisions float32 mixed_bfloat16] [--json OUT]
 
 See `gan_keras.benchmark` for what is timed and how.
 """
@@ -9,17 +10,25 @@ import json
 
 from gan_keras import cli
 
-VARIANT_NAMES = ("book", "default", "xla")  # gan_keras.benchmark.VARIANTS
+VARIANT_NAMES = ("book", "default", "xla", "compiled", "compiled_k")  # gan_keras.benchmark.VARIANTS
+DEFAULT_VARIANTS = ("book", "default", "compiled", "compiled_k")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def add_arguments(parser):
     parser.add_argument("--batch-sizes", type=cli.positive_int, nargs="+", default=[32, 128],
                         help="default 32 128")
     parser.add_argument("--steps", type=cli.positive_int, default=10,
-                        help="timed steps per variant (median reported; default 10)")
-    parser.add_argument("--warmup", type=cli.positive_int, default=3, help="untimed steps first (default 3)")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANT_NAMES), choices=VARIANT_NAMES,
-                        help="default: all")
+                        help="timed calls per variant (median time per step reported; default 10)")
+    parser.add_argument("--warmup", type=cli.positive_int, default=3, help="untimed calls first (default 3)")
+    parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS), choices=VARIANT_NAMES,
+                        help="book: the book's loop as written; default: --engine book; xla: the same with XLA "
+                             "forced on; compiled: --engine compiled, one step per call; compiled_k: "
+                             "--steps-per-call steps per call (default: all but xla)")
+    parser.add_argument("--steps-per-call", type=cli.positive_int, default=16,
+                        help="steps per call of compiled_k (default 16)")
+    parser.add_argument("--precisions", nargs="+", default=["float32"], choices=PRECISIONS,
+                        help="dtype policies to time each variant under (default float32)")
     parser.add_argument("--json", default=None, help="write the results to this JSON file")
     parser.add_argument("--breakdown", action="store_true", help="also time each call of the default step")
 
@@ -30,30 +39,38 @@ def run(args):
     import keras
 
     from gan_keras.benchmark import benchmark, call_breakdown, matmul_roofline, step_flops_per_image
+    from gan_keras.devices import describe_device
     from gan_keras.models.dcgan import build_dcgan
 
-    roofline = matmul_roofline()
-    print(f"backend {keras.config.backend()}; float32 matmul roofline: {roofline:.1f} GFLOP/s")
+    rooflines = {"float32": matmul_roofline()}
+    if any(p != "float32" for p in args.precisions):
+        rooflines["bfloat16"] = matmul_roofline(dtype="bfloat16")
+    if "mixed_float16" in args.precisions:
+        rooflines["float16"] = matmul_roofline(dtype="float16")
+    print(f"backend {keras.config.backend()}, device {describe_device()}; matmul roofline: "
+          + ", ".join(f"{dtype} {value:.1f} GFLOP/s" for dtype, value in rooflines.items()))
     results = []
-    for batch_size in args.batch_sizes:
-        medians, flops = benchmark(batch_size, args.steps, args.warmup, args.variants)
-        for name, seconds in medians.items():
-            images_per_s = batch_size / seconds
-            gflops = images_per_s * flops / 1e9
-            results.append(dict(variant=name, batch_size=batch_size, images_per_s=round(images_per_s, 1),
-                                gflops=round(gflops, 1), roofline_share=round(gflops / roofline, 3)))
+    for precision in args.precisions:
+        roofline = rooflines[precision.removeprefix("mixed_")]
+        for batch_size in args.batch_sizes:
+            medians, flops = benchmark(batch_size, args.steps, args.warmup, args.variants, args.steps_per_call,
+                                       precision)
+            for name, seconds in medians.items():
+                images_per_s = batch_size / seconds
+                gflops = images_per_s * flops / 1e9
+                results.append(dict(variant=name if name != "compiled_k" else f"compiled_k{args.steps_per_call}",
+                                    precision=precision, batch_size=batch_size, images_per_s=round(images_per_s, 1),
+                                    step_ms=round(seconds * 1e3, 3), gflops=round(gflops, 1),
+                                    roofline_share=round(gflops / roofline, 3)))
     print(f"{step_flops_per_image(build_dcgan(100)) / 1e9:.3f} GFLOP per training image")
-    print("| variant | batch | images/s | GFLOP/s | share of roofline |")
-    print("|---|---|---|---|---|")
+    print("| variant | precision | batch | images/s | ms/step | GFLOP/s | share of roofline | vs default |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['variant']} | {r['batch_size']} | {r['images_per_s']} | {r['gflops']} "
-              f"| {r['roofline_share']:.2f} |")
-    for batch_size in args.batch_sizes:
-        rows = {r["variant"]: r for r in results if r["batch_size"] == batch_size}
-        if "default" in rows and "book" in rows:
-            ratio = rows["default"]["images_per_s"] / rows["book"]["images_per_s"]
-            print(f"batch {batch_size}: default/book = {ratio:.2f}x, "
-                  f"default/roofline = {rows['default']['roofline_share']:.2f}")
+        base = next((b for b in results if b["variant"] == "default" and b["batch_size"] == r["batch_size"]
+                     and b["precision"] == "float32"), None)
+        ratio = f"{r['images_per_s'] / base['images_per_s']:.2f}x" if base else "-"
+        print(f"| {r['variant']} | {r['precision']} | {r['batch_size']} | {r['images_per_s']} | {r['step_ms']} "
+              f"| {r['gflops']} | {r['roofline_share']:.2f} | {ratio} |")
     if args.breakdown:
         for batch_size in args.batch_sizes:
             parts = call_breakdown(batch_size, args.steps, args.warmup)
@@ -67,6 +84,7 @@ def run(args):
     if args.json:
         from gan_keras import fileio
 
-        fileio.write_text(args.json, json.dumps({"roofline_gflops": round(roofline, 1), "results": results},
-                                                indent=2))
+        fileio.write_text(args.json, json.dumps({"backend": keras.config.backend(), "device": describe_device(),
+                                                 "roofline_gflops": {k: round(v, 1) for k, v in rooflines.items()},
+                                                 "results": results}, indent=2))
     return 0
