@@ -1,4 +1,6 @@
-"""Which device the Keras backend computes on, in words."""
+"""Which device the Keras backend computes on, in words; determinism; several devices."""
+
+import contextlib
 
 import keras
 
@@ -58,3 +60,49 @@ def make_deterministic():
 
         torch.set_num_threads(1)
         torch.use_deterministic_algorithms(True)
+
+
+@contextlib.contextmanager
+def data_parallel_scope(devices):
+    """Where models for a data-parallel run over `devices` devices are built.
+
+    TensorFlow: under a `tf.distribute.MirroredStrategy` over the first
+    `devices` GPUs, or, on a machine without GPUs, over `devices` logical
+    CPU devices (made here, so before TensorFlow's first operation). JAX: no
+    scope (the compiled engine shards each call, `gan_keras.engine`). One
+    device: no scope.
+
+    Raises:
+        UserError: (exit status 2) on PyTorch, with fewer GPUs than asked, or
+            when TensorFlow's devices were already set up differently.
+    """
+    from gan_keras.errors import EXIT_USAGE, UserError
+
+    backend = keras.config.backend()
+    if devices == 1 or backend == "jax":
+        yield None
+        return
+    if backend != "tensorflow":
+        raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend, not {backend}", EXIT_USAGE)
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if len(gpus) < devices:
+            raise UserError(f"--devices {devices}: only {len(gpus)} GPU(s) found", EXIT_USAGE)
+        names = [f"/gpu:{i}" for i in range(devices)]
+    else:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        logical = tf.config.get_logical_device_configuration(cpu)
+        if not logical:
+            try:
+                tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+            except RuntimeError:
+                raise UserError(f"--devices {devices}: TensorFlow's CPU devices were set up before this run "
+                                f"asked for {devices}", EXIT_USAGE) from None
+        elif len(logical) < devices:
+            raise UserError(f"--devices {devices}: only {len(logical)} logical CPU device(s)", EXIT_USAGE)
+        names = [f"/cpu:{i}" for i in range(devices)]
+    strategy = tf.distribute.MirroredStrategy(names)
+    with strategy.scope():
+        yield strategy

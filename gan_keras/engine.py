@@ -30,12 +30,15 @@ source works; what remains on the host per step is a batch gather and one
 normal draw (measured in `benchmarks/train_step.py`).
 """
 
+import contextlib
 import dataclasses
 
 import numpy as np
 
 import keras
 from keras import ops
+
+from keras.src.losses.loss import scale_loss_for_distribution, unscale_loss_for_distribution
 
 from gan_keras.training import StepResults, fake_weight, plan_step, step_logs, with_images
 
@@ -56,11 +59,16 @@ class CompiledEngine:
 
     def __init__(self, gan, source, config):
         self.gan, self.source, self.config = gan, source, config
-        self.distribution = DataParallel(config.devices, source.batch_size) if config.devices > 1 else None
+        self.distribution = None
+        if config.devices > 1:
+            self.distribution = (DataParallel(config.devices) if keras.config.backend() == "jax"
+                                 else _mirrored_strategy(gan, config.devices))
         self.backend = None
         discriminator, combined = gan.discriminator, gan.combined
         self.d_optimizer, self.g_optimizer = discriminator.optimizer, combined.optimizer
-        self._build(discriminator, combined)
+        scope = getattr(self.distribution, "scope", contextlib.nullcontext)  # a MirroredStrategy's
+        with scope():
+            self._build(discriminator, combined)
         variables, seen = [], set()
         for variable in (*discriminator.variables, *combined.variables, *self.d_optimizer.variables,
                          *self.g_optimizer.variables):
@@ -93,7 +101,8 @@ class CompiledEngine:
         plans = [plan_step(self.gan, self.source, self.config, step) for step in steps]
         key = (bool(plans[0].d), bool(plans[0].g))
         if key not in self._functions:
-            self._functions[key] = self.backend.compile(self._steps_function(*key), self.distribution)
+            self._functions[key] = self.backend.compile(self._steps_function(*key), self.distribution,
+                                                        jit_compile=bool(self.gan.combined.jit_compile))
         arrays = [_plan_arrays(plan) for plan in plans]
         # JAX: padded to a fixed length (the padding is not run), so every call has the same shapes.
         padding = self.config.steps_per_call - len(arrays) if self.backend.fixed_shapes else 0
@@ -132,6 +141,10 @@ class CompiledEngine:
         gan, backend = self.gan, self.backend
         discriminator, combined, generator = gan.discriminator, gan.combined, gan.generator
         valid, fake, weights = self.valid, self.fake, self.weights
+        if self.distribution is not None and keras.config.backend() == "tensorflow":  # per-replica batches
+            local = self.source.batch_size // self.config.devices
+            valid, fake = valid[:local], fake[:local]
+            weights = None if weights is None else weights[:local]
         update, generate = backend.update, backend.generate
 
         def d_update(values, block):
@@ -180,6 +193,19 @@ class CompiledEngine:
         return steps
 
 
+def _mirrored_strategy(gan, devices):
+    """The `tf.distribute.MirroredStrategy` the models were built under (`gan_keras.devices.data_parallel_scope`)."""
+    from gan_keras.errors import EXIT_USAGE, UserError
+
+    if keras.config.backend() != "tensorflow":
+        raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend", EXIT_USAGE)
+    strategy = gan.discriminator.distribute_strategy
+    if strategy.num_replicas_in_sync != devices:
+        raise UserError(f"--devices {devices}: the models were built for {strategy.num_replicas_in_sync} "
+                        f"device(s)", EXIT_USAGE)
+    return strategy
+
+
 class DataParallel:
     """Splits every batch of a compiled call across `devices` devices (JAX).
 
@@ -191,21 +217,23 @@ class DataParallel:
     On a CPU-only machine, `XLA_FLAGS=--xla_force_host_platform_device_count=N`
     gives N logical devices.
 
+    On TensorFlow the engine runs each step under the models'
+    `tf.distribute.MirroredStrategy` instead: each replica updates on its
+    share of the batch (its own BatchNormalization statistics, as Keras'
+    `fit` does there) and the gradients are summed across replicas.
+
     Args:
-        devices: Number of devices (the first `devices` of `jax.devices()`).
-        batch_size: The global batch; a multiple of `devices` (checked by `RunConfig`).
+        devices: Number of devices (the first `devices` of `jax.devices()`);
+            the batch must be a multiple of it (checked by `RunConfig`).
 
     Raises:
         UserError: (exit status 2) on another backend than JAX, or with
             fewer devices than asked.
     """
 
-    def __init__(self, devices, batch_size):
+    def __init__(self, devices):
         from gan_keras.errors import EXIT_USAGE, UserError
 
-        if keras.config.backend() != "jax":
-            raise UserError(f"--devices {devices} needs the JAX backend (KERAS_BACKEND=jax); on "
-                            f"{keras.config.backend()} the compiled engine runs on one device", EXIT_USAGE)
         import jax
 
         found = jax.devices()
@@ -238,8 +266,8 @@ def _compiled_loss(model, y_true, y_pred, sample_weight, added_losses):
         value = ops.cast(loss_fn(y_t, y_p, sample_weight), "float32")
         parts.append(value)
         total = total + (value * loss_weight if loss_weight is not None else value)
-    for loss in added_losses:
-        total = total + ops.cast(ops.sum(loss), "float32")
+    for loss in added_losses:  # divided by the replicas under a MirroredStrategy, as the compiled losses are
+        total = total + scale_loss_for_distribution(ops.cast(ops.sum(loss), "float32"))
     return total, parts
 
 
@@ -382,7 +410,7 @@ class _Jax(_Backend):
 
         return jax.lax.fori_loop(0, count, body, (carry, outputs))
 
-    def compile(self, fn, distribution=None):
+    def compile(self, fn, distribution=None, jit_compile=True):
         import jax
 
         variables = self.variables
@@ -412,14 +440,42 @@ class _TensorFlow(_Backend):
             scaled = optimizer.scale_loss(loss)  # mixed_float16's loss scaling; the loss itself otherwise
         variables = model.trainable_variables
         optimizer.apply(tape.gradient(scaled, variables), variables)
-        return state, loss, parts, y_pred
+        # Under a MirroredStrategy Keras' losses come divided by the replicas (the optimizer sums the
+        # replicas' gradients); the logs show each replica's own mean.
+        return state, unscale_loss_for_distribution(loss), [unscale_loss_for_distribution(p) for p in parts], y_pred
+
+    strategy = None
 
     def loop(self, fn, carry, xs, count, shapes):
-        return self.scan(fn, carry, xs, tuple(shapes))
+        """`fn` over the steps of `xs`; with a strategy, each step under `strategy.run` on the replicas' shares."""
+        if self.strategy is None:
+            return self.scan(fn, carry, xs, tuple(shapes))
+        import tensorflow as tf
+
+        strategy, names = self.strategy, tuple(shapes)
+
+        def body(i, arrays):
+            def replica_step(shares):
+                _, outputs = fn(carry, _tree_index(shares, i))
+                return [tf.cast(outputs[name], tf.float32) for name in names]
+
+            outputs = strategy.run(replica_step, args=(xs,))
+            return i + 1, [array.write(i, strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None))
+                           for array, value in zip(arrays, outputs)]
+
+        arrays = [tf.TensorArray(tf.float32, size=count) for _ in names]
+        _, arrays = tf.while_loop(lambda i, _: i < count, body, (tf.constant(0), arrays))
+        return carry, {name: array.stack() for name, array in zip(names, arrays)}
 
     def scan(self, fn, carry, xs, names):
         import tensorflow as tf
 
+        if self.strategy is not None:  # inside strategy.run: no gradient sync inside a while loop, so unrolled
+            outputs = []
+            for i in range(_tree_leaves(xs)[0].shape[0]):
+                carry, step = fn(carry, _tree_index(xs, i))
+                outputs.append([tf.cast(step[name], tf.float32) for name in names])
+            return carry, {name: tf.stack([o[k] for o in outputs]) for k, name in enumerate(names)}
         n = tf.shape(_tree_leaves(xs)[0])[0]
         arrays = [tf.TensorArray(tf.float32, size=n) for _ in names]
 
@@ -431,15 +487,39 @@ class _TensorFlow(_Backend):
         _, carry, arrays = tf.while_loop(lambda i, *_: i < n, body, (tf.constant(0), carry, arrays))
         return carry, {name: array.stack() for name, array in zip(names, arrays)}
 
-    def compile(self, fn, distribution=None):
+    def compile(self, fn, distribution=None, jit_compile=False):
+        """A `tf.function` of the steps; compiled with XLA as the models are (`--xla`; off on a CPU by default).
+
+        With a `MirroredStrategy` (`distribution`), the loop over steps runs
+        in the cross-replica context and each step under `strategy.run` on
+        every replica's share of the batch (as Keras' `fit` with
+        `steps_per_execution`); the logs are the replicas' mean.
+        """
         import tensorflow as tf
 
+        if distribution is None:
+            @tf.function(reduce_retracing=True, jit_compile=jit_compile)
+            def run(blocks):
+                _, outputs = fn(tf.constant(0), blocks, None)
+                return outputs
+
+            return lambda blocks, count: run(blocks)
+        self.strategy = strategy = distribution
+        replicas = strategy.num_replicas_in_sync
+
         @tf.function(reduce_retracing=True)
-        def run(blocks):
-            _, outputs = fn(tf.constant(0), blocks, None)
+        def run_distributed(shares, count):
+            _, outputs = fn(tf.constant(0), shares, count)
             return outputs
 
-        return lambda blocks, count: run(blocks)
+        def call(blocks, count):
+            # Each replica gets its share of every batch (axis 2 of the plan blocks: steps, updates, batch).
+            shares = strategy.experimental_distribute_values_from_function(
+                lambda context: _map(lambda a: np.array_split(a, replicas, axis=2)[context.replica_id_in_sync_group],
+                                     blocks))
+            return run_distributed(shares, tf.constant(count))
+
+        return call
 
 
 class _Torch(_Backend):
@@ -471,7 +551,7 @@ class _Torch(_Backend):
         return carry, {name: torch.stack([ops.convert_to_tensor(o[name], "float32") for o in collected])
                        for name in names}
 
-    def compile(self, fn, distribution=None):
+    def compile(self, fn, distribution=None, jit_compile=False):
         import torch
 
         def call(blocks, count):

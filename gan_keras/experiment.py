@@ -15,7 +15,7 @@ import keras
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.config import RunConfig
-from gan_keras.devices import describe_device, make_deterministic
+from gan_keras.devices import data_parallel_scope, describe_device, make_deterministic
 from gan_keras.errors import EXIT_USAGE, NonFiniteError, UserError
 from gan_keras.report import RunReport
 from gan_keras.runfolder import RunFolder
@@ -112,7 +112,7 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
         make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     keras.utils.set_random_seed(config.seed)
-    with dtype_policy(config.precision):
+    with dtype_policy(config.precision), data_parallel_scope(config.devices):
         gan = dataclasses.replace(build_gan(), name=model)
     settings = checkpoint_settings(config, model, model_config)
     start_step = 0

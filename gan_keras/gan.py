@@ -139,14 +139,13 @@ class GAN:
             labels: The conditions (labels, input images or caption vectors), or None.
             batch_size: Samples per forward pass (None: all at once).
         """
-        return _batched(lambda z, c: np.asarray(self.generator.predict_on_batch(self.generator_inputs(z, c))),
-                        noise, labels, batch_size)
+        return _batched(lambda z, c: _predict(self.generator, self.generator_inputs(z, c)), noise, labels, batch_size)
 
     def generate_previous_stage(self, noise, labels, batch_size=None):
         """The images of `previous_stage` for this GAN's noise (its first part) and conditions."""
         size = int(self.previous_stage.inputs[0].shape[-1])
-        return _batched(lambda z, c: np.asarray(self.previous_stage.predict_on_batch(
-            [z[:, :size], np.asarray(c, np.float32)])), noise, labels, batch_size)
+        return _batched(lambda z, c: _predict(self.previous_stage, [z[:, :size], np.asarray(c, np.float32)]),
+                        noise, labels, batch_size)
 
     def to_tanh_range(self, images):
         """Maps images from `pixel_range` to [-1, 1] (for plots and metrics)."""
@@ -201,6 +200,17 @@ def non_finite_variables(groups):
                 found.append((group, i, getattr(variable, "path", str(i))))
                 break
     return found
+
+
+def _predict(model, inputs):
+    """`model.predict_on_batch(inputs)` as a numpy array of one row per input row.
+
+    Under a `tf.distribute.MirroredStrategy` (`--devices` on TensorFlow)
+    Keras runs the whole batch on every replica and concatenates their
+    outputs; the first replica's rows are kept.
+    """
+    rows = len(inputs[0] if isinstance(inputs, (list, tuple)) else inputs)
+    return np.asarray(model.predict_on_batch(inputs))[:rows]
 
 
 def _batched(predict, noise, labels, batch_size):

@@ -199,9 +199,11 @@ def train(gan, source, config, callbacks=(), start_step=0):
 
 
 def _call_end(step, config, callbacks):
-    """The last step of the next engine call after `step`: at most `steps_per_call` steps on, and no step
-    past one where a callback saves (it needs that step's weights) or the schedule changes."""
-    last = min(step + config.steps_per_call, config.total_steps)
+    """The last step of the next engine call after `step`: one step on with the book's engine, at most
+    `steps_per_call` with the compiled one, and no step past one where a callback saves (it needs that
+    step's weights) or the schedule changes."""
+    per_call = config.steps_per_call if config.engine == "compiled" else 1
+    last = min(step + per_call, config.total_steps)
     for s in range(step + 1, last):
         if config.trains(s + 1) != config.trains(s) or any(callback.saves_at(s) for callback in callbacks):
             return s

@@ -12,13 +12,18 @@ therefore compare every step from a shared state (losses 1e-4, weights one
 Adam step) on every backend, and whole runs where the dynamics allow it.
 """
 
+import json
 import os
+import signal
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 
 from gan_keras import callbacks as cb
+from gan_keras import checkpoint
 from gan_keras.config import RunConfig
 from gan_keras.engine import CompiledEngine
 from gan_keras.errors import UserError
@@ -28,7 +33,7 @@ from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
 from gan_keras.sources import ArraySource
-from gan_keras.training import BookEngine, LoopConfig
+from gan_keras.training import BookEngine, Callback, LoopConfig
 
 STEPS = 20
 BUILDERS = {
@@ -157,3 +162,68 @@ def test_book_engine_refuses_steps_per_call_and_devices(tmp_path):
         RunConfig(output_dir=str(tmp_path), devices=2)
     with pytest.raises(UserError, match="multiple of --devices 2"):
         RunConfig(output_dir=str(tmp_path), engine="compiled", devices=2, batch_size=5)
+
+
+class InterruptAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, run, logs):
+        if run.step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_stops_the_compiled_engine_at_the_end_of_its_call(tmp_path):
+    config = RunConfig(output_dir=str(tmp_path), batch_size=4, steps=12, checkpoint_interval=100, seed=5,
+                       progress=False, engine="compiled", steps_per_call=4)
+    images = np.random.default_rng(0).uniform(-1, 1, (24, 28, 28, 1)).astype("float32")
+    run = run_training(config, lambda: build_mlp_gan(8, jit_compile=False), ArraySource(images, batch_size=4, seed=5),
+                       callbacks=[InterruptAt(2)], model="mlp_gan", model_config=MLPConfig(latent_dim=8))
+    assert run.interrupted and run.step == 4  # the call of steps 1..4 had run
+    assert checkpoint.read_checkpoint_header(str(tmp_path / "checkpoint.npz"))["step"] == 4
+    assert [int(r["step"]) for r in cb.read_history(str(tmp_path / "history.csv"))] == [1, 2, 3, 4]
+
+
+DATA_PARALLEL_TF = """
+import json, sys
+import keras, numpy as np
+from gan_keras.devices import data_parallel_scope
+from gan_keras.engine import CompiledEngine
+from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.sources import ArraySource
+from gan_keras.training import LoopConfig
+
+def run(devices):
+    keras.utils.set_random_seed(4)
+    with data_parallel_scope(devices):
+        gan = build_mlp_gan(8, jit_compile=False)
+    images = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    config = LoopConfig(total_steps=6, seed=1, progress=False, engine="compiled", steps_per_call=3, devices=devices)
+    logs = CompiledEngine(gan, ArraySource(images, batch_size=8, seed=2), config).run(range(1, 7))
+    weights = [keras.ops.convert_to_numpy(v) for v in gan.generator.weights + gan.discriminator.weights]
+    return logs, weights
+
+two, one = run(2), run(1)
+print(json.dumps({"one": one[0], "two": two[0],
+                  "weights": max(float(np.max(np.abs(a - b))) for a, b in zip(one[1], two[1]))}))
+"""
+
+
+def test_two_tensorflow_replicas_give_the_losses_of_one_device(tmp_path):
+    """MirroredStrategy over 2 logical CPU devices (set before TensorFlow starts, so in a fresh process).
+
+    The MLP GAN has no BatchNormalization; with it, each replica normalises its own share of the batch
+    (as Keras' `fit` does under MirroredStrategy), so a one-device run is not repeated."""
+    if keras.config.backend() != "tensorflow":
+        pytest.fail("this test is for the TensorFlow backend (JAX: tests/data_parallel_jax.py)")
+    script = tmp_path / "data_parallel.py"
+    script.write_text(DATA_PARALLEL_TF)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [row["step"] for row in found["two"]] == list(range(1, 7))
+    for a, b in zip(found["one"], found["two"]):
+        for field in ("d_loss_real", "d_loss_fake", "g_loss", "d_acc", "scam_ratio"):
+            np.testing.assert_allclose(b[field], a[field], rtol=1e-5, atol=1e-5, err_msg=f"step {a['step']}")
+    assert found["weights"] < 1e-5
