@@ -42,11 +42,12 @@ def step_flops_per_image(gan):
 def matmul_roofline(n=2048, repeats=10, dtype="float32"):
     """GFLOP/s of an n x n matmul in `dtype` through the active Keras backend."""
     a = keras.ops.cast(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32), dtype)
-    keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
+    # One scalar comes back per product (on a GPU, copying the whole product would be timed instead).
+    float(keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        keras.ops.convert_to_numpy(keras.ops.matmul(a, a))
+        float(keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
         times.append(time.perf_counter() - start)
     return 2 * n**3 / np.median(times) / 1e9
 
@@ -97,7 +98,7 @@ VARIANTS = {
 }
 
 
-def benchmark(batch_size, steps, warmup, variants, steps_per_call=16, precision="float32"):
+def benchmark(batch_size, steps, warmup, variants, steps_per_call=(16,), precision="float32"):
     """Median seconds per training step of each variant, and the FLOPs per image of one step.
 
     Each variant gets its own freshly built DCGAN (latent 100) under the
@@ -108,19 +109,21 @@ def benchmark(batch_size, steps, warmup, variants, steps_per_call=16, precision=
 
     images = np.random.default_rng(0).uniform(-1, 1, (max(4096, batch_size * 4), 28, 28, 1)).astype(np.float32)
     runners, flops = {}, None
-    for name in variants:
-        cls, jit, options = VARIANTS[name]
-        options = {k: (steps_per_call if v is None else v) for k, v in options.items()}
-        keras.utils.set_random_seed(0)
-        with dtype_policy(precision):
-            gan = build_dcgan(100, jit_compile=jit)
-        flops = step_flops_per_image(gan)
-        runners[name] = cls(gan, ArraySource(images, batch_size=batch_size, seed=0), **options)
-    step = {name: 1 for name in variants}
+    for variant in variants:
+        cls, jit, options = VARIANTS[variant]
+        for k in steps_per_call if variant == "compiled_k" else [None]:
+            name = variant if k is None else f"compiled_k{k}"
+            keras.utils.set_random_seed(0)
+            with dtype_policy(precision):
+                gan = build_dcgan(100, jit_compile=jit)
+            flops = step_flops_per_image(gan)
+            runners[name] = cls(gan, ArraySource(images, batch_size=batch_size, seed=0),
+                                **{key: (k if value is None else value) for key, value in options.items()})
+    step = {name: 1 for name in runners}
     for _ in range(warmup):
         for name, runner in runners.items():
             step[name] += runner(step[name]) or 1
-    times = {name: [] for name in variants}
+    times = {name: [] for name in runners}
     for _ in range(steps):
         for name, runner in runners.items():
             start = time.perf_counter()

@@ -25,8 +25,8 @@ def add_arguments(parser):
                         help="book: the book's loop as written; default: --engine book; xla: the same with XLA "
                              "forced on; compiled: --engine compiled, one step per call; compiled_k: "
                              "--steps-per-call steps per call (default: all but xla)")
-    parser.add_argument("--steps-per-call", type=cli.positive_int, default=16,
-                        help="steps per call of compiled_k (default 16)")
+    parser.add_argument("--steps-per-call", type=cli.positive_int, nargs="+", default=[32],
+                        help="steps per call of compiled_k, one variant per value (default 32)")
     parser.add_argument("--precisions", nargs="+", default=["float32"], choices=PRECISIONS,
                         help="dtype policies to time each variant under (default float32)")
     parser.add_argument("--json", default=None, help="write the results to this JSON file")
@@ -58,7 +58,7 @@ def run(args):
             for name, seconds in medians.items():
                 images_per_s = batch_size / seconds
                 gflops = images_per_s * flops / 1e9
-                results.append(dict(variant=name if name != "compiled_k" else f"compiled_k{args.steps_per_call}",
+                results.append(dict(variant=name,
                                     precision=precision, batch_size=batch_size, images_per_s=round(images_per_s, 1),
                                     step_ms=round(seconds * 1e3, 3), gflops=round(gflops, 1),
                                     roofline_share=round(gflops / roofline, 3)))
