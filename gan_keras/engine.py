@@ -37,6 +37,7 @@ import numpy as np
 
 import keras
 from keras import ops
+from keras import tree
 
 from keras.src.losses.loss import scale_loss_for_distribution, unscale_loss_for_distribution
 
@@ -63,7 +64,6 @@ class CompiledEngine:
         if config.devices > 1:
             self.distribution = (DataParallel(config.devices) if keras.config.backend() == "jax"
                                  else _mirrored_strategy(gan, config.devices))
-        self.backend = None
         discriminator, combined = gan.discriminator, gan.combined
         self.d_optimizer, self.g_optimizer = discriminator.optimizer, combined.optimizer
         scope = getattr(self.distribution, "scope", contextlib.nullcontext)  # a MirroredStrategy's
@@ -80,8 +80,7 @@ class CompiledEngine:
         patch = tuple(discriminator.outputs[0].shape[1:])
         self.valid = np.ones((source.batch_size, *patch), np.float32)
         self.fake = np.zeros((source.batch_size, *patch), np.float32)
-        self.half = fake_weight(gan)
-        self.weights = np.full(source.batch_size, self.half, np.float32) if gan.matching_aware else None
+        self.weights = np.full(source.batch_size, fake_weight(gan), np.float32) if gan.matching_aware else None
         self._functions = {}
 
     def run(self, steps):
@@ -120,16 +119,14 @@ class CompiledEngine:
 
     def _build(self, discriminator, combined):
         """Builds what the book's first `train_on_batch` calls would build (optimizer slots, loss objects)."""
-        plan = plan_step(self.gan, self.source, self.config, 1)
+        # Step 1 of a schedule that trains both models, to have an input of each.
+        plan = plan_step(self.gan, self.source, dataclasses.replace(self.config, d_only_steps=0, g_only_steps=0), 1)
         patch = tuple(discriminator.outputs[0].shape[1:])
         valid = np.ones((self.source.batch_size, *patch), np.float32)
-        update = plan.d[0] if plan.d else None
-        if update is not None:
-            discriminator._symbolic_build(data_batch=(update["real"], valid, None))
-        g_plan = plan_step(self.gan, self.source, dataclasses.replace(self.config, d_only_steps=0, g_only_steps=0), 1)
-        g_update = g_plan.g[0]
-        combined._symbolic_build(data_batch=(g_update["inputs"], self.gan.generator_targets(valid, g_update.get(
-            "targets")), None))
+        if plan.d:
+            discriminator._symbolic_build(data_batch=(plan.d[0]["real"], valid, None))
+        targets = self.gan.generator_targets(valid, plan.g[0].get("targets"))
+        combined._symbolic_build(data_batch=(plan.g[0]["inputs"], targets, None))
         for optimizer, model in ((self.d_optimizer, discriminator), (self.g_optimizer, combined)):
             if not optimizer.built:
                 optimizer.build(model.trainable_variables)
@@ -294,12 +291,12 @@ def _plan_arrays(plan):
 
 def _stack(items):
     """Stacks a list of equal nested structures (dicts/lists of arrays) along a new first axis."""
-    first = items[0]
-    if isinstance(first, dict):
-        return {key: _stack([item[key] for item in items]) for key in first}
-    if isinstance(first, (list, tuple)):
-        return [_stack([item[i] for item in items]) for i in range(len(first))]
-    return np.stack([np.asarray(item) for item in items])
+    return tree.map_structure(lambda *leaves: np.stack([np.asarray(leaf) for leaf in leaves]), *items)
+
+
+def _index(structure, i):
+    """Entry `i` of every array of a nested structure."""
+    return tree.map_structure(lambda array: array[i], structure)
 
 
 class _Backend:
@@ -341,26 +338,10 @@ def _unrolled(fn, carry, xs):
     import jax.numpy as jnp
 
     outputs = []
-    for i in range(_tree_leaves(xs)[0].shape[0]):
-        carry, step = fn(carry, _tree_index(xs, i))
+    for i in range(tree.flatten(xs)[0].shape[0]):
+        carry, step = fn(carry, _index(xs, i))
         outputs.append(step)
     return carry, {name: jnp.stack([jnp.asarray(step[name], "float32") for step in outputs]) for name in outputs[0]}
-
-
-def _tree_index(tree, i):
-    if isinstance(tree, dict):
-        return {key: _tree_index(value, i) for key, value in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_tree_index(value, i) for value in tree]
-    return tree[i]
-
-
-def _tree_leaves(tree):
-    if isinstance(tree, dict):
-        return [leaf for key in sorted(tree) for leaf in _tree_leaves(tree[key])]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for value in tree for leaf in _tree_leaves(value)]
-    return [tree]
 
 
 class _Jax(_Backend):
@@ -438,12 +419,12 @@ class _Jax(_Backend):
 
         if self.on_cpu:  # one step per program (see the class)
             return _unrolled(fn, carry, xs)
-        length = _tree_leaves(xs)[0].shape[0]
+        length = tree.flatten(xs)[0].shape[0]
         outputs = {name: jnp.zeros((length, *shape), "float32") for name, shape in shapes.items()}
 
         def body(i, state):
             carry, outputs = state
-            carry, step = fn(carry, jax.tree_util.tree_map(lambda a: a[i], xs))
+            carry, step = fn(carry, _index(xs, i))
             return carry, {name: outputs[name].at[i].set(jnp.asarray(step[name], "float32")) for name in outputs}
 
         return jax.lax.fori_loop(0, count, body, (carry, outputs))
@@ -459,7 +440,7 @@ class _Jax(_Backend):
             if self.on_cpu:  # one program call per step
                 steps = []
                 for i in range(int(count)):
-                    block = _map(lambda a: a[i:i + 1], blocks)
+                    block = tree.map_structure(lambda a: a[i:i + 1], blocks)
                     if distribution is not None:
                         values, block = distribution.place(values, block)
                     values, outputs = jitted(values, block, 1)
@@ -504,7 +485,7 @@ class _TensorFlow(_Backend):
 
         def body(i, arrays):
             def replica_step(shares):
-                _, outputs = fn(carry, _tree_index(shares, i))
+                _, outputs = fn(carry, _index(shares, i))
                 return [tf.cast(outputs[name], tf.float32) for name in names]
 
             outputs = strategy.run(replica_step, args=(xs,))
@@ -520,15 +501,15 @@ class _TensorFlow(_Backend):
 
         if self.strategy is not None:  # inside strategy.run: no gradient sync inside a while loop, so unrolled
             outputs = []
-            for i in range(_tree_leaves(xs)[0].shape[0]):
-                carry, step = fn(carry, _tree_index(xs, i))
+            for i in range(tree.flatten(xs)[0].shape[0]):
+                carry, step = fn(carry, _index(xs, i))
                 outputs.append([tf.cast(step[name], tf.float32) for name in names])
             return carry, {name: tf.stack([o[k] for o in outputs]) for k, name in enumerate(names)}
-        n = tf.shape(_tree_leaves(xs)[0])[0]
+        n = tf.shape(tree.flatten(xs)[0])[0]
         arrays = [tf.TensorArray(tf.float32, size=n) for _ in names]
 
         def body(i, carry, arrays):
-            carry, outputs = fn(carry, _tree_index(xs, i))
+            carry, outputs = fn(carry, _index(xs, i))
             return i + 1, carry, [array.write(i, tf.cast(outputs[name], tf.float32))
                                   for array, name in zip(arrays, names)]
 
@@ -563,8 +544,8 @@ class _TensorFlow(_Backend):
         def call(blocks, count):
             # Each replica gets its share of every batch (axis 2 of the plan blocks: steps, updates, batch).
             shares = strategy.experimental_distribute_values_from_function(
-                lambda context: _map(lambda a: np.array_split(a, replicas, axis=2)[context.replica_id_in_sync_group],
-                                     blocks))
+                lambda context: tree.map_structure(
+                    lambda a: np.array_split(a, replicas, axis=2)[context.replica_id_in_sync_group], blocks))
             return run_distributed(shares, tf.constant(count))
 
         return call
@@ -583,7 +564,7 @@ class _Torch(_Backend):
             grads = torch.autograd.grad(optimizer.scale_loss(loss), [v.value for v in variables])
         with torch.no_grad():
             optimizer.apply(list(grads), variables)
-        return state, loss.detach(), _detach(parts), _detach(y_pred)
+        return state, loss.detach(), [part.detach() for part in parts], tree.map_structure(lambda t: t.detach(), y_pred)
 
     def loop(self, fn, carry, xs, count, shapes):
         return self.scan(fn, carry, xs, tuple(shapes))
@@ -591,10 +572,10 @@ class _Torch(_Backend):
     def scan(self, fn, carry, xs, names):
         import torch
 
-        n = len(_tree_leaves(xs)[0])
+        n = len(tree.flatten(xs)[0])
         collected = []
         for i in range(n):
-            carry, outputs = fn(carry, _tree_index(xs, i))
+            carry, outputs = fn(carry, _index(xs, i))
             collected.append(outputs)
         return carry, {name: torch.stack([ops.convert_to_tensor(o[name], "float32") for o in collected])
                        for name in names}
@@ -603,25 +584,9 @@ class _Torch(_Backend):
         import torch
 
         def call(blocks, count):
-            blocks = _map(ops.convert_to_tensor, blocks)
+            blocks = tree.map_structure(ops.convert_to_tensor, blocks)
             with torch.no_grad():
                 _, outputs = fn(0, blocks, count)
             return outputs
 
         return call
-
-
-def _detach(tree):
-    if isinstance(tree, dict):
-        return {k: _detach(v) for k, v in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_detach(v) for v in tree]
-    return tree.detach() if hasattr(tree, "detach") else tree
-
-
-def _map(fn, tree):
-    if isinstance(tree, dict):
-        return {k: _map(fn, v) for k, v in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_map(fn, v) for v in tree]
-    return fn(tree)
