@@ -179,7 +179,7 @@ def _frozen_normalization(model, mode):
     "moving": `trainable` held False, so the layer runs in inference mode.
     Both are restored on exit, before the discriminator's own step is traced.
     """
-    norms = [layer for layer in _all_layers(model) if isinstance(layer, layers.BatchNormalization)]
+    norms = [layer for layer in all_layers(model) if isinstance(layer, layers.BatchNormalization)]
     attribute, frozen = ("momentum", 1.0) if mode == "batch" else ("trainable", False)
     saved = [getattr(layer, attribute) for layer in norms]
     for layer in norms:
@@ -191,11 +191,12 @@ def _frozen_normalization(model, mode):
             setattr(layer, attribute, value)
 
 
-def _all_layers(model):
+def all_layers(model):
+    """Every layer of `model`, and of the models nested in it, depth first."""
     for layer in model.layers:
         yield layer
         if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
+            yield from all_layers(layer)
 
 
 def _excluding(variables, excluded):

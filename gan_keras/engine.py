@@ -224,8 +224,7 @@ class DataParallel:
             the batch must be a multiple of it (checked by `RunConfig`).
 
     Raises:
-        UserError: (exit status 2) on another backend than JAX, or with
-            fewer devices than asked.
+        UserError: (exit status 2) with fewer JAX devices than asked.
     """
 
     def __init__(self, devices):
@@ -324,13 +323,10 @@ class _Backend:
 
 def _has_convolutions(gan):
     """Whether the generator or the discriminator has a convolution layer (at any depth)."""
-    def layers(model):
-        for layer in getattr(model, "layers", []):
-            yield layer
-            yield from layers(layer)
+    from gan_keras.combined import all_layers
 
     kinds = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
-    return any(isinstance(layer, kinds) for model in (gan.generator, gan.discriminator) for layer in layers(model))
+    return any(isinstance(layer, kinds) for model in (gan.generator, gan.discriminator) for layer in all_layers(model))
 
 
 def _unrolled(fn, carry, xs):
