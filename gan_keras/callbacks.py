@@ -4,6 +4,7 @@ Each callback owns one file (or folder) under the run's output directory.
 """
 
 import csv
+import json
 import math
 import os
 
@@ -14,12 +15,26 @@ from gan_keras.errors import UserError
 from gan_keras.training import HISTORY_FIELDS, Callback
 
 
+class AverageUpdater(Callback):
+    """Moves the averaged generator (`GAN.ema`, see `gan_keras.ema`) after every step; runs first."""
+
+    def on_step_end(self, run, logs):
+        run.gan.ema.update()
+
+
+def generator_of(run, averaged):
+    """`run.gan`, or with `averaged` the same GAN with its averaged generator (statistics re-estimated)."""
+    return run.gan.ema.view(run.gan, run.source) if averaged else run.gan
+
+
 class SampleGrid(Callback):
     """Saves a grid of samples from one fixed noise batch every `interval` steps.
 
     The same noise (and, for a conditional GAN, one row per class) is used at
     every save, so grids over time show how the same latent points evolve.
     Files: `samples/step_NNNNNNN.png`; the last one is also `samples/last.png`.
+    With `averaged`, the grids of the averaged generator (`--ema`), in
+    their own folder (`samples_ema/`).
 
     Args:
         directory: Folder of the PNG files.
@@ -34,15 +49,17 @@ class SampleGrid(Callback):
             captioned GAN, fixed `(captions, caption vectors)`: one row per
             caption, printed beside it, the previous stage's samples of the
             same noise beside this one's.
+        averaged: Draw with the averaged generator (`--ema`).
     """
 
-    def __init__(self, directory, interval, seed, rows=10, cols=10, preview=None):
+    def __init__(self, directory, interval, seed, rows=10, cols=10, preview=None, averaged=False):
         self.directory = directory
         self.interval = interval
         self.seed = seed
         self.rows = rows
         self.cols = cols
         self.preview = preview
+        self.averaged = averaged
 
     def on_train_begin(self, run):
         os.makedirs(self.directory, exist_ok=True)
@@ -80,7 +97,7 @@ class SampleGrid(Callback):
 
     def save(self, run):
         """Writes the grid of the current generator; returns its path."""
-        gan = run.gan
+        gan = generator_of(run, self.averaged)
         images = gan.to_tanh_range(gan.generate(self.noise, self.labels))
         rows = self.rows
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
@@ -266,15 +283,64 @@ class Checkpointer(Callback):
 
 
 class ModelSaver(Callback):
-    """Saves the generator (with its info, see `gan_keras.artifact`) at the end of the run and on Ctrl-C."""
+    """Saves the generator (with its info, see `gan_keras.artifact`) at the end of the run and on Ctrl-C.
 
-    def __init__(self, path):
+    Args:
+        path: The generator's file, e.g. `generator.keras`.
+        averaged_path: Where the averaged generator (`--ema`) goes, e.g.
+            `ema_generator.keras`; None without one.
+    """
+
+    def __init__(self, path, averaged_path=None):
         self.path = path
+        self.averaged_path = averaged_path
 
     def on_train_end(self, run):
         run.gan.save_generator(self.path)
+        if self.averaged_path is not None:
+            generator_of(run, True).save_generator(self.averaged_path)
 
     on_interrupt = on_train_end
+
+
+class KeptGenerators(Callback):
+    """Keeps the generator every `interval` steps (`--keep-generators`), so any point of a run can be restored.
+
+    Files in `directory`: `step_NNNNNNN.keras` (with its `.json` info, so
+    `gan-keras sample` and `evaluate` take it), `ema_step_NNNNNNN.keras` for
+    the averaged generator (`--ema`), and `step_NNNNNNN_metrics.json`
+    holding the step, its epoch and, when the step was evaluated, the
+    metrics of both (`fd`, ..., `ema_fd`, ...). Runs after the evaluation,
+    whose metrics it reads from the step's logs. A fresh run starts with an
+    empty folder; a resumed one replaces the files of the steps it repeats.
+
+    Args:
+        directory: The folder, e.g. `generators/`.
+        interval: Keep every this many steps.
+        metrics: The metric columns to copy from the logs.
+    """
+
+    def __init__(self, directory, interval, metrics=()):
+        self.directory = directory
+        self.interval = interval
+        self.metrics = tuple(metrics)
+
+    def on_train_begin(self, run):
+        os.makedirs(self.directory, exist_ok=True)
+
+    def saves_at(self, step):
+        return step % self.interval == 0
+
+    def on_step_end(self, run, logs):
+        if not self.saves_at(run.step):
+            return
+        name = os.path.join(self.directory, f"step_{run.step:07d}")
+        run.gan.save_generator(name + ".keras")
+        if run.gan.ema is not None:
+            generator_of(run, True).save_generator(os.path.join(self.directory, f"ema_step_{run.step:07d}.keras"))
+        record = {"step": run.step, "epoch": logs.get("epoch")}
+        record.update({k: float(logs[k]) for k in self.metrics if k in logs and math.isfinite(float(logs[k]))})
+        fileio.write_text(name + "_metrics.json", json.dumps(record, indent=1))
 
 
 def read_history(path):

@@ -2,7 +2,7 @@
 
 A checkpoint is one `.npz` file holding every variable of the generator, the
 discriminator (including dropout seed states and BatchNormalization
-statistics) and both optimizers, plus a JSON header with the step, the run's
+statistics), both optimizers and the averaged generator (`--ema`), plus a JSON header with the step, the run's
 settings and the architecture (variable shapes). It is written to a temporary
 file in the same directory and renamed over the old one, so a crash while
 writing leaves the previous checkpoint intact.
@@ -20,6 +20,8 @@ from gan_keras.errors import NonFiniteError, UserError
 from gan_keras.gan import non_finite_variables
 
 FORMAT_VERSION = 1
+# Settings added after the first checkpoints were written, and the value those runs had.
+MISSING_SETTINGS = {"ema": 0.0}
 
 
 class CheckpointError(UserError):
@@ -89,7 +91,7 @@ def load_checkpoint(path, gan, settings):
     with _open(path) as data:
         header = _header(path, data)
         for name in settings:
-            saved = header["settings"].get(name)
+            saved = header["settings"].get(name, MISSING_SETTINGS.get(name))
             if saved != settings[name]:
                 raise CheckpointError(
                     f"checkpoint {path} was written with {name}={saved!r}, not {settings[name]!r}: "
@@ -145,12 +147,15 @@ def _set_global_rng_state(state):
 
 
 def _variable_groups(gan):
-    return {
+    groups = {
         "generator": gan.generator.variables,
         "discriminator": gan.discriminator.variables,
         "d_optimizer": gan.discriminator.optimizer.variables,
         "g_optimizer": gan.combined.optimizer.variables,
     }
+    if gan.ema is not None:
+        groups["ema_generator"] = gan.ema.variables
+    return groups
 
 
 def _build_optimizers(gan):

@@ -88,6 +88,24 @@ def latent_size(value):
     return problem
 
 
+def decay_value(value):
+    if not _is_number(value) or not 0 <= value < 1:
+        return f"must be a number in [0, 1) (0: off), got {value!r}"
+    return None
+
+
+def step_interval(value):
+    if value is None or value == "epoch":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(number) != str(value).strip():
+        return f"must be a positive number of steps or 'epoch', got {value!r}"
+    return None
+
+
 def class_label(value):
     if not _is_int(value) or not 0 <= value <= 9:
         return f"must be a class label in 0..9, got {value!r}"
@@ -183,11 +201,18 @@ class RunConfig(Config):
     precision: str = setting("float32", "dtype policy of both models: float32, or mixed precision (float32 "
                                         "weights, bfloat16/float16 computation, float32 losses; float16 with "
                                         "loss scaling)", choices=("float32", "mixed_bfloat16", "mixed_float16"))
+    ema: float = setting(0.0, "keep an exponential moving average of the generator's weights with this decay "
+                              "(e.g. 0.999; 0: off), its BatchNormalization statistics re-estimated before each "
+                              "use; saved as ema_generator.keras, graded beside the generator",
+                         check=decay_value, metavar="DECAY")
+    keep_generators: str | None = setting(None, "keep the generator every N steps (or 'epoch') as "
+                                                "generators/step_NNNNNNN.keras, with its metrics when evaluated",
+                                          check=step_interval, kind=str, metavar="N")
     devices: int = setting(1, "split each batch across N devices (data parallel; the compiled engine on JAX "
                               "or TensorFlow; on a CPU-only machine N logical CPU devices)", check=positive)
 
     # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
-    RESUME_FIELDS = ("seed", "batch_size")
+    RESUME_FIELDS = ("seed", "batch_size", "ema")
     # Flags of which at most one may be given.
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
 
@@ -225,6 +250,12 @@ class RunConfig(Config):
         if not 10 <= n <= limit:
             which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
             raise ConfigError("eval_n", f"must be in 10..{limit} (the test images{which}), got {n}")
+
+    def keep_interval(self, batches_per_epoch):
+        """Steps between kept generators (`keep_generators`), or None."""
+        if self.keep_generators is None:
+            return None
+        return batches_per_epoch if self.keep_generators == "epoch" else int(self.keep_generators)
 
     def total_steps(self, batches_per_epoch):
         """Steps of the whole run: `steps`, else `epochs` passes."""

@@ -16,12 +16,14 @@ from gan_keras import callbacks as cb
 from gan_keras import checkpoint
 from gan_keras.config import RunConfig
 from gan_keras.devices import data_parallel_scope, describe_device, make_deterministic
+from gan_keras.ema import GeneratorAverage
 from gan_keras.errors import EXIT_USAGE, NonFiniteError, UserError
 from gan_keras.report import RunReport
 from gan_keras.runfolder import RunFolder
 from gan_keras.training import LoopConfig, train
 
 CHECKPOINT_FILE = "checkpoint.npz"
+EMA_GENERATOR_FILE = "ema_generator.keras"
 
 
 def checkpoint_settings(config, model="gan", model_config=None):
@@ -49,7 +51,9 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
     `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` info),
     `report.md`, and with `evaluation` the metrics in the history and
-    `best_generator.keras`.
+    `best_generator.keras`. With `config.ema` also `ema_generator.keras`
+    and `samples_ema/` (see `gan_keras.ema`); with `config.keep_generators`
+    `generators/` (see `callbacks.KeptGenerators`).
 
     Args:
         config: `RunConfig`.
@@ -114,6 +118,8 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     keras.utils.set_random_seed(config.seed)
     with dtype_policy(config.precision), data_parallel_scope(config.devices):
         gan = dataclasses.replace(build_gan(), name=model)
+        if config.ema:
+            gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed))
     settings = checkpoint_settings(config, model, model_config)
     start_step = 0
     if resuming:
@@ -129,17 +135,26 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, engine=config.engine,
                              steps_per_call=config.steps_per_call, devices=config.devices, **(loop or {}))
     extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
+    if gan.ema is not None:  # first: every later callback of the step sees the updated average
+        extra.insert(0, cb.AverageUpdater())
     history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
                          extra_fields=list(gan.log_fields) + [f for c in extra for f in c.fields])
+    averaged_path = os.path.join(out, EMA_GENERATOR_FILE) if gan.ema is not None else None
     standard = [
         history,
         cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings, history),
-        cb.ModelSaver(os.path.join(out, "generator.keras")),
+        cb.ModelSaver(os.path.join(out, "generator.keras"), averaged_path),
     ]
+    keep = config.keep_interval(per_epoch)
+    if keep is not None:
+        metrics = [f for c in extra for f in c.fields]
+        standard.insert(0, cb.KeptGenerators(os.path.join(out, "generators"), keep, metrics))
     if image_grid:
-        standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed,
-                                         rows=gan.num_classes or 10, cols=len(preview[0]) if preview else 10,
-                                         preview=preview))
+        grid = dict(rows=gan.num_classes or 10, cols=len(preview[0]) if preview else 10, preview=preview)
+        standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
+        if gan.ema is not None:
+            standard.insert(1, cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed,
+                                             averaged=True, **grid))
     if config.tensorboard:
         from gan_keras.tensorboard import TensorBoardLogger
 
@@ -208,7 +223,7 @@ def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", clas
     n = config.eval_samples(classes)
     return EvaluationCallback(config.eval_interval or batches_per_epoch, n=n, output_dir=config.output_dir,
                               classes=None if classes is None else list(classes), seed=config.seed,
-                              data_dir=config.data_dir)
+                              data_dir=config.data_dir, averaged=bool(config.ema))
 
 
 def train_recipe(recipe, model_config, config, data=None, options=None):

@@ -43,6 +43,8 @@ class GAN:
         text_encoder: For a captioned GAN, the frozen model mapping token
             ids to condition vectors; the saved generator includes it.
         vocabulary: For a captioned GAN, the words of its token ids (id i+1).
+        ema: The `gan_keras.ema.GeneratorAverage` of the generator's weights
+            (`--ema`), or None.
     """
 
     generator: object
@@ -61,6 +63,7 @@ class GAN:
     previous_stage: object = None
     text_encoder: object = None
     vocabulary: tuple | None = None
+    ema: object = None
 
     @property
     def conditional(self):
@@ -164,9 +167,11 @@ class GAN:
         )
 
     def non_finite(self):
-        """Which of the two models hold NaN or infinite weights (see `non_finite_variables`)."""
-        return non_finite_variables({"generator": self.generator.variables,
-                                     "discriminator": self.discriminator.variables})
+        """Which of the models (and the averaged generator) hold NaN or infinite weights (`non_finite_variables`)."""
+        groups = {"generator": self.generator.variables, "discriminator": self.discriminator.variables}
+        if self.ema is not None:
+            groups["averaged generator"] = self.ema.variables
+        return non_finite_variables(groups)
 
     def save_generator(self, path):
         """Saves the generator and its info (see `gan_keras.artifact.save_generator`).

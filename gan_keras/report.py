@@ -66,11 +66,18 @@ class RunReport(Callback):
             floor = self._floor()
             if floor:
                 lines.append("| real-data floor | " + " | ".join(_cell(floor.get(c)) for c in columns) + " |")
+            averaged = [r for r in evaluated if _finite(r.get("ema_fd"))]
+            if averaged:
+                lines += ["", "### Averaged generator (EMA)", "", "| step | " + " | ".join(columns) + " |",
+                          "|---:|" + "---:|" * len(columns)]
+                lines += ["| " + " | ".join([r["step"]] + [_cell(r.get("ema_" + c)) for c in columns]) + " |"
+                          for r in averaged]
             best = os.path.join(self.output_dir, "best_generator_metrics.json")
             if os.path.exists(best):
                 with open(best) as f:
                     info = json.load(f)
-                lines += ["", f"Best generator (lowest FD): `best_generator.keras`, step {info.get('step')}, "
+                which = {"ema_generator": ", the averaged generator"}.get(info.get("generator"), "")
+                lines += ["", f"Best generator (lowest FD): `best_generator.keras`, step {info.get('step')}{which}, "
                               f"FD {_cell(info.get('fd', info.get('metrics', {}).get('fd')))}."]
         for section in self.sections:
             lines += section.report_lines()

@@ -21,8 +21,9 @@ LOCK_FILE = ".lock"
 RUN_FILES = ("checkpoint.npz", "history.csv", "losses.png", "generator.keras", "generator.json",
              "best_generator.keras", "best_generator.json", "best_generator_metrics.json", "report.md",
              "trajectory.png", "histogram.png", "study.png", "test_outputs.npz", "test_metrics.json",
-             "text_encoder.keras", "captions.json")
-RUN_FOLDERS = ("samples", "test_outputs")
+             "text_encoder.keras", "captions.json", "ema_generator.keras", "ema_generator.json", "progress.gif",
+             "progress.mp4", "progress_ema.gif", "progress_ema.mp4")
+RUN_FOLDERS = ("samples", "samples_ema", "generators", "test_outputs")
 _OLD_TEMP_PREFIXES = (".checkpoint-",)  # temporary files of earlier versions
 
 

@@ -36,6 +36,19 @@ def tiny_fashion_dir(tmp_path):
     return folder
 
 
+@pytest.fixture(scope="session")
+def fashion():
+    """Real Fashion-MNIST scaled to [-1, 1]: `(x_train, y_train, x_test, y_test)`."""
+    from gan_keras.data import load_fashion_mnist, scale_images
+    from gan_keras.errors import UserError
+
+    try:
+        (x_train, y_train), (x_test, y_test) = load_fashion_mnist(allow_download=False)
+    except UserError as error:
+        pytest.skip(f"real Fashion-MNIST not installed (make data): {error}")
+    return scale_images(x_train), y_train, scale_images(x_test), y_test
+
+
 def run(script, *args, cwd=None):
     """Runs a script (a path) or the `gan-keras` command (a list) as a user does; returns the CompletedProcess."""
     import subprocess

@@ -14,7 +14,6 @@ import pytest
 
 from gan_keras import callbacks as cb
 from gan_keras import classifier, evaluation
-from gan_keras.data import load_fashion_mnist, scale_images
 from gan_keras.errors import UserError
 from gan_keras import artifact
 from gan_keras.config import RunConfig
@@ -27,15 +26,6 @@ from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
 EVALUATE = os.path.join(ROOT, "scripts", "evaluate.py")
 N = 1000  # images per set in the metric tests: enough for stable numbers, a second or two each
-
-
-@pytest.fixture(scope="module")
-def fashion():
-    try:
-        (x_train, y_train), (x_test, y_test) = load_fashion_mnist(allow_download=False)
-    except UserError as error:
-        pytest.skip(f"real Fashion-MNIST not installed (make data): {error}")
-    return scale_images(x_train), y_train, scale_images(x_test), y_test
 
 
 @pytest.fixture(scope="module")

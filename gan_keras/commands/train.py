@@ -11,6 +11,7 @@ from gan_keras.errors import EXIT_USAGE, UserError
 # RunConfig fields whose flags depend on the recipe.
 _DATA_FIELDS = ("data_dir",)
 _EVAL_FIELDS = ("eval_interval", "eval_n")
+_IMAGE_FIELDS = ("ema", "keep_generators")  # of the image GANs only
 
 
 def add_arguments(parser, recipe):
@@ -20,7 +21,8 @@ def add_arguments(parser, recipe):
     if recipe.options is not None:
         cli.add_config_flags(parser.add_argument_group("study"), recipe.options)
     run = parser.add_argument_group("run")
-    exclude = list(_EVAL_FIELDS if not recipe.evaluable else ()) + list(_DATA_FIELDS if recipe.load is None else ())
+    exclude = list(_EVAL_FIELDS + _IMAGE_FIELDS if not recipe.evaluable else ())
+    exclude += list(_DATA_FIELDS if recipe.load is None else ())
     help_defaults = {"output_dir": recipe.output_dir_help}
     if recipe.batch_size_help:
         help_defaults["batch_size"] = recipe.batch_size_help

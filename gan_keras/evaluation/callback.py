@@ -11,6 +11,8 @@ from gan_keras.errors import EXIT_USAGE, UserError
 from gan_keras.evaluation.evaluator import FIELDS, Evaluator
 from gan_keras.training import Callback
 
+EMA_FIELDS = tuple(f"ema_{name}" for name in FIELDS)  # the averaged generator's metrics (`--ema`)
+
 BEST_GENERATOR_FILE = "best_generator.keras"
 BEST_METRICS_FILE = "best_generator_metrics.json"  # best_generator.json is the generator's sidecar
 
@@ -29,6 +31,11 @@ class EvaluationCallback(Callback):
     `best_generator_metrics.json`. A resumed run keeps the best FD of that
     file; a fresh run (step 0) removes those files first.
 
+    With `averaged` the averaged generator (`--ema`) is scored too, on the
+    same noise, into the `ema_` columns (`ema_fd`, ...), and the best of the
+    run is the lowest FD of either; `best_generator_metrics.json` says which
+    ("generator": "generator" or "ema_generator").
+
     Args:
         interval: Evaluate every this many steps.
         n: Samples (and reference images) per evaluation; FD and KID depend
@@ -37,14 +44,13 @@ class EvaluationCallback(Callback):
         batch_size: Samples per generator pass.
         verbose: Print one line per evaluation.
         evaluator: An `Evaluator` to use (built in `on_train_begin` otherwise).
+        averaged: Also score the averaged generator.
         **evaluator_kwargs: `Evaluator` arguments (reference, features, seed,
             data_dir, ...); `kid_subsets` defaults to 20 here.
     """
 
-    fields = FIELDS
-
     def __init__(self, interval, n=2000, *, output_dir, batch_size=500, verbose=True, evaluator=None,
-                 **evaluator_kwargs):
+                 averaged=False, **evaluator_kwargs):
         if int(interval) < 1:
             raise ValueError(f"interval must be >= 1, got {interval}")
         self.interval = int(interval)
@@ -53,6 +59,8 @@ class EvaluationCallback(Callback):
         self.batch_size = batch_size
         self.verbose = verbose
         self.evaluator = evaluator
+        self.averaged = averaged
+        self.fields = FIELDS + (EMA_FIELDS if averaged else ())
         # 20 KID subsets instead of 100: the mean barely moves and an evaluation of 2000 samples takes seconds.
         self.evaluator_kwargs = {"kid_subsets": 20, **evaluator_kwargs}
         self.best_path = os.path.join(output_dir, BEST_GENERATOR_FILE)
@@ -86,22 +94,29 @@ class EvaluationCallback(Callback):
     def on_step_end(self, run, logs):
         if not self.saves_at(run.step):
             return
+        from gan_keras.callbacks import generator_of
+
         result = self.evaluate(run.gan)
-        logs.update({name: result.get(name, math.nan) for name in self.fields})
+        logs.update({name: result.get(name, math.nan) for name in FIELDS})
+        candidates = [("generator", result, run.gan)]
+        if self.averaged:
+            averaged = generator_of(run, True)
+            ema = self.evaluate(averaged)
+            logs.update({f"ema_{name}": ema.get(name, math.nan) for name in FIELDS})
+            candidates.append(("ema_generator", ema, averaged))
         self.results.append((run.step, result))
-        improved = result["fd"] < self.best_fd
+        which, best, gan = min(candidates, key=lambda candidate: candidate[1]["fd"])
+        improved = best["fd"] < self.best_fd
         if improved:
-            self.best_fd = result["fd"]
-            self._save_best(run, result)
+            self.best_fd = best["fd"]
+            self._save_best(run.step, gan, which, best)
         if self.verbose:
             from tqdm import tqdm
 
-            accuracy = result.get("conditional_accuracy")
-            tqdm.write(f"step {run.step}: FD {result['fd']:.3f}, KID {result['kid']:.4f}, "
-                       f"score {result['classifier_score']:.2f}, precision {result['precision']:.3f}, "
-                       f"recall {result['recall']:.3f}, coverage {result['coverage']:.3f}"
-                       + (f", conditional accuracy {accuracy:.3f}" if accuracy is not None else "")
-                       + (f" (best; saved {self.best_path})" if improved else f" (best FD {self.best_fd:.3f})"))
+            saved = f"{which}; saved {self.best_path}"
+            tqdm.write(f"step {run.step}: {_summary(result)}"
+                       + (f"; averaged: {_summary(ema)}" if self.averaged else "")
+                       + (f" (best: {saved})" if improved else f" (best FD {self.best_fd:.3f})"))
 
     def evaluate(self, gan):
         """Metrics of the `n` fixed-noise samples of `gan`'s current generator."""
@@ -112,6 +127,14 @@ class EvaluationCallback(Callback):
             images.append(gan.to_tanh_range(gan.generate(self.noise[start:stop], labels)))
         return self.evaluator.evaluate(np.clip(np.concatenate(images), -1.0, 1.0), self.labels)
 
-    def _save_best(self, run, result):
-        run.gan.save_generator(self.best_path)  # with its sidecar, so `gan-keras sample` and `evaluate` can use it
-        fileio.write_text(self.best_metrics_path, json.dumps({"step": run.step, **result}, indent=1))
+    def _save_best(self, step, gan, which, result):
+        gan.save_generator(self.best_path)  # with its sidecar, so `gan-keras sample` and `evaluate` can use it
+        fileio.write_text(self.best_metrics_path, json.dumps({"step": step, "generator": which, **result}, indent=1))
+
+
+def _summary(result):
+    """One line of the main metrics."""
+    accuracy = result.get("conditional_accuracy")
+    return (f"FD {result['fd']:.3f}, KID {result['kid']:.4f}, score {result['classifier_score']:.2f}, "
+            f"precision {result['precision']:.3f}, recall {result['recall']:.3f}, coverage {result['coverage']:.3f}"
+            + (f", conditional accuracy {accuracy:.3f}" if accuracy is not None else ""))
