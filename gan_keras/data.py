@@ -29,6 +29,9 @@ IDX_FILES = {  # array name -> IDX file name, without the optional ".gz"
 DATASET_FOLDERS = {"fashion_mnist": "fashion-mnist", "mnist": "mnist"}
 # Sizes of the standard splits (both datasets), and of each of their 10 classes in Fashion-MNIST.
 SPLIT_SIZES = {"train": 60000, "test": 10000}
+# The Fashion-MNIST classes, by label.
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
 CLASS_SIZES = {"train": 6000, "test": 1000}
 NUM_CLASSES = 10
 KERAS_CACHE_DIR = os.path.join(os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras"), "datasets")

@@ -79,6 +79,8 @@ class RunReport(Callback):
                 which = {"ema_generator": ", the averaged generator"}.get(info.get("generator"), "")
                 lines += ["", f"Best generator (lowest FD): `best_generator.keras`, step {info.get('step')}{which}, "
                               f"FD {_cell(info.get('fd', info.get('metrics', {}).get('fd')))}."]
+        if self.evaluation is not None:
+            lines += self.evaluation.report_lines()
         for section in self.sections:
             lines += section.report_lines()
         lines += ["", "## Curves", "", "![losses](losses.png)", ""]

@@ -158,6 +158,12 @@ def test_evaluation_callback_on_a_conditional_gan_uses_balanced_labels(tmp_path,
     assert 0.0 <= logs["conditional_accuracy"] <= 1.0
     assert set(logs) == set(evaluation.FIELDS)
     assert (tmp_path / evaluation.BEST_GENERATOR_FILE).exists()
+    # The report's table: one row per class; with balanced labels their mean is the overall accuracy.
+    per_class = callback.results[-1][1]["class_accuracy"]
+    assert sorted(per_class) == list(range(10))
+    assert np.mean(list(per_class.values())) == pytest.approx(logs["conditional_accuracy"])
+    table = [line for line in callback.report_lines() if line.startswith("| ")]
+    assert len(table) == 12 and table[2].startswith("| 1 Trouser | ") and table[-1].startswith("| all | ")
 
 
 def test_inception_plumbing_with_random_weights():

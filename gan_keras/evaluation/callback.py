@@ -66,7 +66,7 @@ class EvaluationCallback(Callback):
         self.best_path = os.path.join(output_dir, BEST_GENERATOR_FILE)
         self.best_metrics_path = os.path.join(output_dir, BEST_METRICS_FILE)
         self.best_fd = math.inf
-        self.results = []  # (step, metrics) of every evaluation of this process
+        self.results = []  # (step, metrics, the averaged generator's or None) of every evaluation of this process
 
     def on_train_begin(self, run):
         if self.evaluator is None:
@@ -104,7 +104,7 @@ class EvaluationCallback(Callback):
             ema = self.evaluate(averaged)
             logs.update({f"ema_{name}": ema.get(name, math.nan) for name in FIELDS})
             candidates.append(("ema_generator", ema, averaged))
-        self.results.append((run.step, result))
+        self.results.append((run.step, result, ema if self.averaged else None))
         which, best, gan = min(candidates, key=lambda candidate: candidate[1]["fd"])
         improved = best["fd"] < self.best_fd
         if improved:
@@ -117,6 +117,26 @@ class EvaluationCallback(Callback):
             tqdm.write(f"step {run.step}: {_summary(result)}"
                        + (f"; averaged: {_summary(ema)}" if self.averaged else "")
                        + (f" (best: {saved})" if improved else f" (best FD {self.best_fd:.3f})"))
+
+    def report_lines(self):
+        """For a conditional GAN, the conditional accuracy of each class at the last evaluation (Markdown)."""
+        if not self.results or "class_accuracy" not in self.results[-1][1]:
+            return []
+        from gan_keras.data import FASHION_CLASSES
+
+        step, result, ema = self.results[-1]
+        generators = [("generator", result)] + ([("averaged generator", ema)] if ema is not None else [])
+        lines = ["", f"## Conditional accuracy per class (step {step})", "",
+                 "How often the evaluation classifier sees the asked class in the samples drawn for it.", "",
+                 "| class | " + " | ".join(name for name, _ in generators) + " |",
+                 "|---|" + "---:|" * len(generators)]
+        for label in sorted(result["class_accuracy"]):
+            name = FASHION_CLASSES[label] if label < len(FASHION_CLASSES) else str(label)
+            lines.append(f"| {label} {name} | "
+                         + " | ".join(f"{metrics['class_accuracy'][label]:.3f}" for _, metrics in generators) + " |")
+        lines.append("| all | " + " | ".join(f"{metrics['conditional_accuracy']:.3f}" for _, metrics in generators)
+                     + " |")
+        return lines
 
     def evaluate(self, gan):
         """Metrics of the `n` fixed-noise samples of `gan`'s current generator."""

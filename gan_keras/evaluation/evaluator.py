@@ -129,7 +129,8 @@ class Evaluator:
         Returns:
             Dict of floats: "fd", "kid", "kid_std", "classifier_score",
             "classifier_score_std", "precision", "recall", "density",
-            "coverage" (and "conditional_accuracy"), plus "n" (m),
+            "coverage" (and "conditional_accuracy", with "class_accuracy":
+            a dict of label -> accuracy of that label's images), plus "n" (m),
             "n_reference" and "features" (the network's name).
         """
         features, probabilities = self.embed(images)
@@ -168,7 +169,9 @@ class Evaluator:
             labels = np.asarray(labels).reshape(-1)
             if len(labels) != len(probabilities):
                 raise ValueError(f"got {len(labels)} labels for {len(probabilities)} images")
-            result["conditional_accuracy"] = float(np.mean(np.argmax(probabilities, axis=1) == labels))
+            predicted = np.argmax(probabilities, axis=1)
+            result["conditional_accuracy"] = float(np.mean(predicted == labels))
+            result["class_accuracy"] = {int(c): float(np.mean(predicted[labels == c] == c)) for c in np.unique(labels)}
         result.update(n=len(features), n_reference=self.n, features=self.features)
         return result
 
