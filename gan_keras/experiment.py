@@ -14,6 +14,7 @@ import keras
 
 from gan_keras import callbacks as cb
 from gan_keras import checkpoint
+from gan_keras.animation import ProgressAnimation
 from gan_keras.config import RunConfig
 from gan_keras.devices import data_parallel_scope, describe_device, make_deterministic
 from gan_keras.ema import GeneratorAverage
@@ -155,6 +156,7 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
         if gan.ema is not None:
             standard.insert(1, cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed,
                                              averaged=True, **grid))
+        standard.append(ProgressAnimation(out, per_epoch / loop_config.d_steps))
     if config.tensorboard:
         from gan_keras.tensorboard import TensorBoardLogger
 

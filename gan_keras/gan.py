@@ -106,7 +106,17 @@ class GAN:
         return self.sample_noise(rng, n), self.sample_labels(rng, n)
 
     def mismatched(self, condition):
-        """Wrong conditions for a real batch: each sample gets the next one's (matching-aware discriminator)."""
+        """Wrong conditions for a real batch (matching-aware discriminator).
+
+        Class labels: another class for every sample, `label + 1 + (the
+        previous sample's label mod (classes - 1))` modulo the classes, so
+        never the sample's own. Other conditions (caption vectors): the
+        previous sample's.
+        """
+        if self.conditional:
+            labels = np.asarray(condition, np.int32).reshape(-1)
+            shift = 1 + np.roll(labels, 1) % (self.num_classes - 1)
+            return (labels + shift) % self.num_classes
         return np.roll(condition, 1, axis=0)
 
     def generator_inputs(self, noise, labels=None):

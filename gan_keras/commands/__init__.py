@@ -5,6 +5,8 @@
     gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
     gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
     gan-keras upscale --generator outputs/srgan_photos/srgan/generator.keras --input photo.png --out big.png
+    gan-keras animate outputs/fashion_dcgan
+    gan-keras compare outputs/fashion_dcgan outputs/fashion_dcgan_b64 --out comparison
     gan-keras translate | sanity-table | train-classifier | benchmark
 
 Each subcommand is a module of this package with `add_arguments(parser)` and
@@ -63,6 +65,10 @@ COMMANDS = {
     "upscale": _module_command("upscale", "translate", "upscale your own image 4x with a trained SRGAN generator"),
     "translate": _module_command("translate", "translate", "run a trained pix2pix (or any image-to-image) "
                                  "generator on your own image"),
+    "animate": _module_command("animate", "animate", "the sample grids of a run as an animation (progress.gif, "
+                               "and .mp4 where ffmpeg is installed)"),
+    "compare": _module_command("compare", "compare", "compare runs: their FD/KID/score curves and final metrics "
+                               "with their settings side by side (Markdown and PNG)"),
     "benchmark": _module_command("benchmark", "benchmark", "time the DCGAN train step: the book's loop, the "
                                  "package's default, XLA"),
 }

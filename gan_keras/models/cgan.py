@@ -113,7 +113,7 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     return keras.Model([image, label], validity, name="cgan_discriminator")
 
 
-def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto"):
+def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False):
     """Builds and compiles the conditional GAN of 28x28x1 images as a `gan_keras.gan.GAN`.
 
     Both models use the default Adam(2e-4, beta_1=0.5) optimizer, each its
@@ -123,6 +123,13 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto"):
         latent_dim: Size of the noise vector.
         num_classes: Number of classes.
         jit_compile: Whether the train steps use XLA ("auto": Keras decides).
+        matching_aware: Whether the discriminator also learns that real
+            images paired with another class's label are fake (the
+            matching-aware discriminator of Reed et al. 2016, which StackGAN
+            uses): the models stay the same, the discriminator's loss
+            becomes real + (fake + mismatched) / 2. Without it the
+            discriminator can judge the images alone and leave the label to
+            chance.
 
     Returns:
         A conditional `GAN` (`num_classes` set) with a compiled discriminator
@@ -134,7 +141,8 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto"):
     generator = build_cgan_generator(latent_dim, num_classes)
     discriminator = build_cgan_discriminator(num_classes=num_classes)
     combined = build_combined(generator, discriminator, jit_compile=jit_compile)
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", num_classes=num_classes)
+    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", num_classes=num_classes,
+               matching_aware=matching_aware)
 
 
 def _label_embedding(label, num_classes, name):

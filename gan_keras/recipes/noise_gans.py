@@ -31,6 +31,9 @@ class CGANConfig(Config):
     dataset: str = setting("fashion_mnist", "training images (mnist only where its files are present)",
                            choices=DATASETS)
     latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
+    matching_aware: bool = setting(True, "the discriminator also learns that real images with another class's "
+                                         "label are fake, so the label matters (--no-matching-aware: the seed's "
+                                         "discriminator; see README)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +112,7 @@ def _load_labelled(config, data_dir):
 def _build_cgan(config, run, total_steps):
     from gan_keras.models.cgan import build_cgan
 
-    return build_cgan(config.latent_dim, jit_compile=run.jit_compile)
+    return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
 
 
 def _load_one_class(config, data_dir):
