@@ -51,13 +51,18 @@ class GeneratorAverage:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"decay must be in (0, 1), got {decay}")
         self.model = keras.models.clone_model(generator)
-        self.model.set_weights(generator.get_weights())
         self.decay = float(decay)
         self.seed = seed
-        self._pairs = list(zip(_trainable(self.model), _trainable(generator)))
-        if [tuple(a.shape) for a, _ in self._pairs] != [tuple(w.shape) for _, w in self._pairs]:
-            raise ValueError("the averaged generator's weights do not match the generator's")
-        self._norms = [layer for layer in all_layers(self.model) if isinstance(layer, keras.layers.BatchNormalization)]
+        if [tuple(v.shape) for v in self.model.variables] != [tuple(v.shape) for v in generator.variables]:
+            raise ValueError("the averaged generator's variables do not match the generator's")
+        for copy, original in zip(self.model.variables, generator.variables):  # weights, statistics, seed states
+            copy.assign(original.value)
+        # The weights the generator trains; a frozen part (e.g. StackGAN's previous stage) stays as it is.
+        trained = {id(v) for v in generator.trainable_variables}
+        self._pairs = [(copy, original) for copy, original in zip(self.model.variables, generator.variables)
+                       if id(original) in trained]
+        self._norms = [copy for copy, original in zip(all_layers(self.model), all_layers(generator))
+                       if isinstance(original, keras.layers.BatchNormalization) and original.trainable]
         self._estimated = False
 
     def update(self):
@@ -91,7 +96,9 @@ class GeneratorAverage:
         through the averaged generator in training mode, `BN_CHUNK` at a
         time; each layer's statistics become the mean over the chunks of its
         batch mean and batch variance (momentum `k / (k + 1)` at chunk `k`).
-        Other variables (weights, random seeds) are left as they were.
+        Layers of a frozen part (e.g. StackGAN's previous stage) keep their
+        statistics. Other variables (weights, random seeds) are left as they
+        were.
         """
         self._estimated = True
         if not self._norms:
@@ -99,16 +106,14 @@ class GeneratorAverage:
         kept = [(v, keras.ops.convert_to_numpy(v)) for v in self.model.non_trainable_variables
                 if not any(v is n.moving_mean or v is n.moving_variance for n in self._norms)]
         momentum = [layer.momentum for layer in self._norms]
-        trainable = [layer.trainable for layer in self._norms]
         try:
             for k, inputs in enumerate(_inputs(gan, source, self.seed)):
                 for layer in self._norms:
                     layer.momentum = k / (k + 1)
-                    layer.trainable = True  # Keras updates the statistics of trainable layers only
                 self.model(inputs, training=True)
         finally:
-            for layer, value, flag in zip(self._norms, momentum, trainable):
-                layer.momentum, layer.trainable = value, flag
+            for layer, value in zip(self._norms, momentum):
+                layer.momentum = value
             for variable, value in kept:
                 variable.assign(value)
 
@@ -116,16 +121,6 @@ class GeneratorAverage:
     def variables(self):
         """Every variable of the averaged generator (saved in checkpoints)."""
         return self.model.variables
-
-
-def _trainable(model):
-    """The weights `model` trains, whether or not it is frozen now: those of trainable layers, in order."""
-    state = model.trainable
-    model.trainable = True
-    try:
-        return list(model.trainable_variables)
-    finally:
-        model.trainable = state
 
 
 def _inputs(gan, source, seed):

@@ -175,3 +175,40 @@ def test_best_of_run_is_chosen_across_both_generators(tmp_path, fashion):
     kept = json.loads((tmp_path / "generators" / "step_0000002_metrics.json").read_text())
     assert kept["ema_fd"] == pytest.approx(float(rows[2]["ema_fd"]), rel=1e-5)
     assert "Averaged generator" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["pix2pix", "srgan", "stackgan stage 1", "stackgan stage 2"])
+def test_every_image_generator_can_be_averaged(name, small_reestimation):
+    from tests.test_image_to_image import pairs, tiny_pix2pix, tiny_srgan
+    from tests.test_stackgan import tiny_stage
+
+    keras.utils.set_random_seed(0)
+    if name.startswith("stackgan"):
+        gan = tiny_stage(1)
+        if name.endswith("2"):
+            gan = tiny_stage(2, stage1=gan.generator)
+        images = np.zeros((16, *gan.generator.outputs[0].shape[1:]), np.float32)
+        condition = np.random.default_rng(0).standard_normal((16, 5)).astype(np.float32)
+    else:
+        gan = tiny_pix2pix() if name == "pix2pix" else tiny_srgan()
+        images, condition = pairs(16, small=name == "srgan")
+    source = ArraySource(images, condition, batch_size=8)
+    trained = {id(v) for v in gan.generator.trainable_variables}
+    before = [keras.ops.convert_to_numpy(v).copy() for v in gan.generator.variables]
+    average = GeneratorAverage(gan.generator, decay=0.5)
+    for variable in gan.generator.trainable_variables:
+        variable.assign(keras.ops.add(variable.value, 1.0))
+    average.update()
+    view = average.view(gan, source)
+    noise, part = gan.fake_inputs(np.random.default_rng(1), 4, condition[:4])
+    out = view.generate(noise, part)
+    assert out.shape == gan.generate(noise, part).shape and np.isfinite(out).all()
+    # What the generator trains moved half way; its frozen part (StackGAN's stage 1) is the same.
+    norms = {id(v) for layer in average._norms for v in (layer.moving_mean, layer.moving_variance)}
+    for copy, original, old in zip(average.model.variables, gan.generator.variables, before):
+        if id(original) in trained:
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(copy), old + 0.5, rtol=1e-6, err_msg=copy.path)
+        elif id(copy) not in norms:
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(copy), old, err_msg=copy.path)
+    if name.endswith("2"):
+        assert not gan.previous_stage.trainable and len(trained) < len(gan.generator.weights)
