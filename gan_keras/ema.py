@@ -56,7 +56,8 @@ class GeneratorAverage:
         if [tuple(v.shape) for v in self.model.variables] != [tuple(v.shape) for v in generator.variables]:
             raise ValueError("the averaged generator's variables do not match the generator's")
         for copy, original in zip(self.model.variables, generator.variables):  # weights, statistics, seed states
-            copy.assign(original.value)
+            # A copy, not the same array: Keras' JAX backend donates (deletes) a model's arrays in its calls.
+            copy.assign(keras.ops.convert_to_numpy(original))
         # The weights the generator trains; a frozen part (e.g. StackGAN's previous stage) stays as it is.
         trained = {id(v) for v in generator.trainable_variables}
         self._pairs = [(copy, original) for copy, original in zip(self.model.variables, generator.variables)
