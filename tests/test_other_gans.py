@@ -220,10 +220,15 @@ def test_cgan_script_trains_with_labels(tiny_fashion_dir, tmp_path):
     out = tmp_path / "run"
     status = call_command(
         "train", "cgan", "--data-dir", tiny_fashion_dir, "--steps", "2", "--batch-size", "8", "--latent-dim", "8",
-        "--output-dir", out, "--no-progress", "--xla", "off")
+        "--output-dir", out, "--no-progress", "--xla", "off", "--no-eval")  # 20 test images: too few to score
     assert status == 0
     rows = cb.read_history(str(out / "history.csv"))
     assert [int(row["step"]) for row in rows] == [1, 2]
+    # The defaults: a matching-aware discriminator (its loss on mismatched pairs logged) and an averaged generator.
+    assert all(float(row["d_loss_wrong"]) > 0 for row in rows)
+    settings = checkpoint.read_checkpoint_header(str(out / "checkpoint.npz"))["settings"]
+    assert settings["matching_aware"] is True and settings["ema"] == 0.999
+    assert (out / "ema_generator.keras").exists() and (out / "samples_ema" / "step_0000002.png").exists()
     generator = keras.models.load_model(str(out / "generator.keras"), compile=False)
     assert len(generator.inputs) == 2 and generator.output_shape == (None, 28, 28, 1)
     # One row per class and ten columns of 2x upscaled images: 10 * 56 + 9 gaps of 2 = 578 pixels.
@@ -243,3 +248,11 @@ def test_batch_larger_than_the_class_exits_2_with_one_line(tiny_fashion_dir, tmp
     result = run_script("train_mlp_gan", "--data-dir", tiny_fashion_dir, "--batch-size", 8,
                         "--output-dir", tmp_path / "o")
     assert_one_line_error(result, 2, "--batch-size 8", "7 training images of class 1")
+
+
+def test_mismatched_labels_are_always_another_class(cgan):
+    labels = np.random.default_rng(0).integers(0, 10, 1000).astype(np.int32)
+    wrong = cgan.mismatched(labels)
+    assert wrong.dtype == np.int32 and wrong.min() >= 0 and wrong.max() <= 9
+    assert not np.any(wrong == labels)
+    assert len(np.unique(wrong[labels == 3])) == 9  # every other class occurs

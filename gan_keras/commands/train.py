@@ -29,12 +29,12 @@ def add_arguments(parser, recipe):
     if recipe.steps:
         help_defaults.update(steps=f"{recipe.steps}", epochs=f"unset, so --steps {recipe.steps} applies")
     cli.add_config_flags(run, RunConfig, exclude=exclude, help_defaults=help_defaults,
-                         defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs})
+                         defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs, "ema": recipe.ema})
     if recipe.evaluable:
         if recipe.evaluate:
             run.add_argument("--no-eval", action="store_true",
-                             help="no evaluation during training (default: FD, KID, ... of 2,000 samples once per "
-                                  "epoch, or every --eval-interval steps)")
+                             help="no evaluation during training (default for Fashion-MNIST: FD, KID, ... of 2,000 "
+                                  "samples once per epoch, or every --eval-interval steps)")
         else:
             run.add_argument("--eval", action="store_true",
                              help="evaluate once per epoch (--eval-interval or --eval-n also turn evaluation on)")
@@ -60,8 +60,10 @@ def configs_from_args(args, recipe, data=None):
     if no_eval and (eval_interval is not None or eval_n is not None):
         raise UserError(f"--no-eval excludes {'--eval-interval' if eval_interval is not None else '--eval-n'}",
                         EXIT_USAGE)
+    # By default only Fashion-MNIST runs are evaluated (the evaluation classifier knows no other data).
+    by_default = recipe.evaluate and getattr(model, "dataset", "fashion_mnist") == "fashion_mnist"
     evaluate = recipe.evaluable and not no_eval and (
-        recipe.evaluate or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
+        by_default or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
     batch_size = args.batch_size or (data.batch_size if data is not None else None) or recipe.batch_size
     length = {}
     if recipe.steps and args.steps is None and args.epochs is None:

@@ -58,6 +58,7 @@ class Recipe:
         loop: `model_config -> dict` of `LoopConfig` fields (e.g. a schedule).
         evaluable: Whether the evaluation flags apply (image GANs).
         evaluate: Whether it evaluates by default (once per epoch).
+        ema: Its default `--ema` decay (0: no averaged generator).
         options: A config class of further settings that are not part of the
             model (not stored in checkpoints), or None.
         memory: `(model_config, batch_size) -> bytes`, a rough upper estimate
@@ -83,6 +84,7 @@ class Recipe:
     batch_size_help: str | None = None
     evaluable: bool = True
     evaluate: bool = False
+    ema: float = 0.0
     options: type | None = None
     memory: Callable = lambda config, batch_size: 0
     finish: Callable | None = None

@@ -12,6 +12,8 @@ from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
 DATASETS = tuple(sorted(DATASET_FOLDERS))
+# The default --ema of the GANs that keep an averaged generator (README, "Averaged generator").
+EMA_DECAY = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +159,7 @@ RECIPES = {
         name="cgan", summary="the conditional GAN (a class label in, an image of that class out)", config=CGANConfig,
         output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES[config.dataset]}_cgan",
         output_dir_help="outputs/<fashion or mnist>_cgan",
-        batch_size=64, epochs=20, build=_build_cgan, load=_load_labelled,
+        batch_size=64, epochs=10, build=_build_cgan, load=_load_labelled, evaluate=True, ema=EMA_DECAY,
         memory=memory_estimate(256, 1_500_000, 10_000),
     ),
     "mlp": Recipe(
