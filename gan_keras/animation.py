@@ -60,7 +60,7 @@ def make_animation(directory, out, epoch_of=None, fps=FPS, mp4=True):
         except OSError as error:
             raise UserError(f"cannot read {path}: {error}") from None
     size = max(f.width for f in frames), max(f.height for f in frames)
-    frames = [_padded(f, size) for f in frames]
+    frames = [_paletted(_padded(f, size)) for f in frames]
     duration = [int(1000 / fps)] * len(frames)
     duration[-1] *= 3
     with fileio.atomic_write(out, "wb") as f:
@@ -102,6 +102,18 @@ def _padded(image, size):
     return canvas
 
 
+def _paletted(image):
+    """A frame in GIF's 256 colours without dithering (grey grids stay exact and compress well)."""
+    from PIL import Image
+
+    import numpy as np
+
+    pixels = np.asarray(image)
+    if np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2]):
+        return image.convert("L")
+    return image.quantize(colors=256, dither=Image.Dither.NONE)
+
+
 def _write_mp4(frames, path, fps):
     """Pipes the frames to ffmpeg (H.264, even dimensions); replaced atomically."""
     import io
@@ -111,7 +123,7 @@ def _write_mp4(frames, path, fps):
                    "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white", "-pix_fmt", "yuv420p", "-f", "mp4", temporary]
         data = io.BytesIO()
         for frame in frames + [frames[-1]] * 2:
-            frame.save(data, format="PNG")
+            frame.convert("RGB").save(data, format="PNG")
         result = subprocess.run(command, input=data.getvalue(), capture_output=True)
         if result.returncode != 0:
             raise UserError(f"ffmpeg could not write {path}: {result.stderr.decode(errors='replace').strip()}")

@@ -94,7 +94,7 @@ def markdown(runs, plot_name=None):
     lines = ["# Run comparison", "", "## Settings", "", "| setting | " + " | ".join(r.name for r in runs) + " |",
              "|---|" + "---|" * len(runs)]
     for key in keys:
-        values = [str(r.settings.get(key, "-")) for r in runs]
+        values = [str(_setting(r, key, runs)) for r in runs]
         differ = len(set(values)) > 1
         lines.append(f"| {'**' + key + '**' if differ else key} | "
                      + " | ".join(f"**{v}**" if differ else v for v in values) + " |")
@@ -164,6 +164,19 @@ def write_comparison(paths, prefix):
     plot(runs, png)
     fileio.write_text(md, markdown(runs, os.path.basename(png)))
     return md, png
+
+
+def _setting(run, key, runs):
+    """A run's setting; one its checkpoint predates (`checkpoint.MISSING_SETTINGS`) where a run of the same
+    model records it; "-" for a setting its model does not have."""
+    from gan_keras.checkpoint import MISSING_SETTINGS
+
+    if key in run.settings:
+        return run.settings[key]
+    model = run.settings.get("model")
+    if key in MISSING_SETTINGS and any(key in r.settings and r.settings.get("model") == model for r in runs):
+        return MISSING_SETTINGS[key]
+    return "-"
 
 
 def _number(text):
