@@ -152,7 +152,7 @@ RECIPES = {
     "dcgan": Recipe(
         name="dcgan", summary="the book's DCGAN on Fashion-MNIST (sections 8.1 and 8.4)", config=DCGANConfig,
         output_dir=lambda config: "outputs/fashion_dcgan", output_dir_help="outputs/fashion_dcgan",
-        batch_size=32, epochs=10, build=_build_dcgan, load=_load_fashion, evaluate=True,
+        batch_size=32, epochs=10, build=_build_dcgan, load=_load_fashion, evaluate=True, ema=EMA_DECAY,
         memory=memory_estimate(7 * 7 * 128, 1_250_000, 150_000),
     ),
     "cgan": Recipe(
