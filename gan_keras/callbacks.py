@@ -191,7 +191,7 @@ class History(Callback):
     def plot(self):
         rows = read_history(self.csv_path)
         if rows:
-            columns = {name: [_number(row.get(name)) for row in rows] for name in self.columns}
+            columns = {name: [number(row.get(name)) for row in rows] for name in self.columns}
             plotting.save_loss_plot(columns, self.plot_path)
 
 
@@ -349,6 +349,12 @@ def read_history(path):
         return list(csv.DictReader(f))
 
 
+def steps_per_epoch(rows):
+    """Steps of one epoch from history rows (those of epoch 1), or None before epoch 2 or without epochs."""
+    epochs = [number(row.get("epoch")) for row in rows]
+    return epochs.index(2) if 2 in epochs else None
+
+
 def _is_number(text):
     try:
         float(text)
@@ -357,7 +363,8 @@ def _is_number(text):
         return False
 
 
-def _number(text):
+def number(text):
+    """A history cell as a float (NaN when empty or not a number)."""
     return float(text) if _is_number(text) else math.nan
 
 

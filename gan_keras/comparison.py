@@ -53,7 +53,7 @@ def read_run(path, name=None):
         UserError: (exit status 1) if `path` holds no readable `history.csv`.
     """
     from gan_keras import checkpoint
-    from gan_keras.callbacks import read_history
+    from gan_keras.callbacks import number, read_history, steps_per_epoch
 
     history = os.path.join(path, "history.csv")
     try:
@@ -64,8 +64,7 @@ def read_run(path, name=None):
         raise UserError(f"cannot read {history}: {error}") from None
     if not rows:
         raise UserError(f"{history} holds no steps yet")
-    numbers = [{key: _number(value) for key, value in row.items()} for row in rows]
-    epochs = [row.get("epoch") for row in numbers]
+    numbers = [{key: number(value) for key, value in row.items()} for row in rows]
     settings = {}
     if os.path.exists(os.path.join(path, "checkpoint.npz")):
         settings = checkpoint.read_checkpoint_header(os.path.join(path, "checkpoint.npz"))["settings"]
@@ -77,7 +76,7 @@ def read_run(path, name=None):
     return RunSummary(
         name=name or os.path.basename(os.path.normpath(path)), path=path, settings=settings,
         evaluations=[row for row in numbers if math.isfinite(row.get("fd", math.nan))],
-        steps=int(numbers[-1]["step"]), steps_per_epoch=epochs.index(2) if 2 in epochs else None, best=best)
+        steps=int(numbers[-1]["step"]), steps_per_epoch=steps_per_epoch(rows), best=best)
 
 
 def read_runs(paths):
@@ -177,13 +176,6 @@ def _setting(run, key, runs):
     if key in MISSING_SETTINGS and any(key in r.settings and r.settings.get("model") == model for r in runs):
         return MISSING_SETTINGS[key]
     return "-"
-
-
-def _number(text):
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _cell(value, form):

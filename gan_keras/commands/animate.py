@@ -47,13 +47,10 @@ def run(args):
 
 def _epochs(history_path):
     """`step -> epoch` from the run's history (steps per epoch: the rows of epoch 1), or None."""
-    from gan_keras.callbacks import read_history
+    from gan_keras.callbacks import read_history, steps_per_epoch
 
     try:
-        epochs = [int(float(row["epoch"])) for row in read_history(history_path)]
-    except (OSError, KeyError, ValueError):
+        per_epoch = steps_per_epoch(read_history(history_path))
+    except (OSError, UnicodeDecodeError):
         return None
-    if 2 not in epochs:
-        return None
-    per_epoch = epochs.index(2)
-    return lambda step: round(step / per_epoch, 2)
+    return None if per_epoch is None else lambda step: round(step / per_epoch, 2)
