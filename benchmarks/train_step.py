@@ -3,7 +3,7 @@
     python benchmarks/train_step.py [--batch-sizes 32 128] [--steps 10] [--json OUT]
 """
 
-from gan_keras.commands import COMMANDS, run_script
+from gan_keras.cli import COMMANDS, run_script
 
 if __name__ == "__main__":
     run_script(COMMANDS["benchmark"], __doc__.splitlines()[0])

@@ -11,24 +11,24 @@ before Keras (and TensorFlow) is loaded. In a notebook:
 import importlib
 
 _EXPORTS = {
-    "FrozenDiscriminatorGAN": "gan_keras.combined",
-    "build_combined": "gan_keras.combined",
-    "default_optimizer": "gan_keras.combined",
+    "FrozenDiscriminatorGAN": "gan_keras.core.combined",
+    "build_combined": "gan_keras.core.combined",
+    "default_optimizer": "gan_keras.core.combined",
     "build_generator": "gan_keras.models.dcgan",
     "build_discriminator": "gan_keras.models.dcgan",
-    "GAN": "gan_keras.gan",
-    "train": "gan_keras.training",
-    "LoopConfig": "gan_keras.training",
-    "RunConfig": "gan_keras.config",
+    "GAN": "gan_keras.core.gan",
+    "train": "gan_keras.training.loop",
+    "LoopConfig": "gan_keras.training.loop",
+    "RunConfig": "gan_keras.core.config",
     "RECIPES": "gan_keras.recipes",
     "DCGANConfig": "gan_keras.recipes",
     "CGANConfig": "gan_keras.recipes",
     "MLPConfig": "gan_keras.recipes",
     "GaussianConfig": "gan_keras.recipes",
-    "run_training": "gan_keras.experiment",
-    "train_recipe": "gan_keras.experiment",
-    "load_generator": "gan_keras.artifact",
-    "save_generator": "gan_keras.artifact",
+    "run_training": "gan_keras.runs.run",
+    "train_recipe": "gan_keras.runs.run",
+    "load_generator": "gan_keras.sampling.artifact",
+    "save_generator": "gan_keras.sampling.artifact",
 }
 
 __all__ = sorted(_EXPORTS)

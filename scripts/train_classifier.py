@@ -5,7 +5,7 @@
 The same as `gan-keras train-classifier`; `--help` lists every flag.
 """
 
-from gan_keras.commands import COMMANDS, run_script
+from gan_keras.cli import COMMANDS, run_script
 
 if __name__ == "__main__":
     run_script(COMMANDS["train-classifier"], __doc__.splitlines()[0])

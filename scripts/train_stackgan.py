@@ -6,7 +6,7 @@
 The same as `gan-keras train stackgan`; `--help` lists every flag.
 """
 
-from gan_keras.commands import run_script, train_command
+from gan_keras.cli import run_script, train_command
 
 if __name__ == "__main__":
     run_script(train_command("stackgan"), __doc__.splitlines()[0])

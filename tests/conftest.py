@@ -39,8 +39,8 @@ def tiny_fashion_dir(tmp_path):
 @pytest.fixture(scope="session")
 def fashion():
     """Real Fashion-MNIST scaled to [-1, 1]: `(x_train, y_train, x_test, y_test)`."""
-    from gan_keras.data import load_fashion_mnist, scale_images
-    from gan_keras.errors import UserError
+    from gan_keras.data.datasets import load_fashion_mnist, scale_images
+    from gan_keras.core.errors import UserError
 
     try:
         (x_train, y_train), (x_test, y_test) = load_fashion_mnist(allow_download=False)
@@ -71,11 +71,11 @@ def assert_one_line_error(result, code, *words):
 
 def call_command(*argv):
     """Runs `gan-keras ARGV...` in this process (Keras already loaded, so fast); returns its exit status."""
-    from gan_keras import cli
-    from gan_keras.commands import build_parser
+    from gan_keras.cli import flags
+    from gan_keras.cli import build_parser
 
     args = build_parser().parse_args([str(a) for a in argv])
-    return cli.run_guarded(lambda: args._run(args), prog="gan-keras")
+    return flags.run_guarded(lambda: args._run(args), prog="gan-keras")
 
 
 def snapshot(model):

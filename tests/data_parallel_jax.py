@@ -12,12 +12,12 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras.engine import CompiledEngine
-from gan_keras.errors import UserError
+from gan_keras.training.engines.compiled import CompiledEngine
+from gan_keras.core.errors import UserError
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
-from gan_keras.sources import ArraySource
-from gan_keras.training import LoopConfig
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import LoopConfig
 
 
 def test_the_backend_is_jax_with_two_devices():

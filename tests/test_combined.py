@@ -4,7 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import build_combined, build_discriminator, build_generator, default_optimizer
+from gan_keras import build_combined
+from gan_keras import build_discriminator
+from gan_keras import build_generator
+from gan_keras import default_optimizer
 from tests.conftest import changed, snapshot
 
 BATCH = 8

@@ -1,4 +1,4 @@
-"""gan_keras.data on tiny IDX/npz files written here: parsing, validation, search order, helpers."""
+"""gan_keras.data.datasets on tiny IDX/npz files written here: parsing, validation, search order, helpers."""
 
 import gzip
 import os
@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from gan_keras import data
-from gan_keras.data import (DataError, load_dataset, load_fashion_mnist, load_mnist, read_idx, scale_images,
+from gan_keras.data import datasets as data
+from gan_keras.data.datasets import (DataError, load_dataset, load_fashion_mnist, load_mnist, read_idx, scale_images,
                             select_classes)
 
 N_TRAIN, N_TEST = 12, 5
@@ -285,7 +285,7 @@ def test_unknown_dataset_name():
 
 
 def test_importing_does_not_load_keras_or_tensorflow():
-    code = "import sys, gan_keras.data; print(sorted({'keras', 'tensorflow'} & set(sys.modules)))"
+    code = "import sys, gan_keras.data.datasets; print(sorted({'keras', 'tensorflow'} & set(sys.modules)))"
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(data.__file__)))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=package_parent)

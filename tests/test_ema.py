@@ -8,18 +8,18 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import ema as ema_module
+from gan_keras.training import callbacks as cb
+from gan_keras.training import ema as ema_module
 from gan_keras import evaluation
-from gan_keras.checkpoint import CheckpointError
-from gan_keras.config import ConfigError, RunConfig
-from gan_keras.ema import GeneratorAverage
-from gan_keras.experiment import run_training
-from gan_keras.gan import GAN
+from gan_keras.training.checkpoint import CheckpointError
+from gan_keras.core.config import ConfigError, RunConfig
+from gan_keras.training.ema import GeneratorAverage
+from gan_keras.runs.run import run_training
+from gan_keras.core.gan import GAN
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.recipes import DCGANConfig
-from gan_keras.sources import ArraySource
+from gan_keras.data.sources import ArraySource
 
 LATENT = 8
 

@@ -22,18 +22,18 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import checkpoint
-from gan_keras.config import RunConfig
-from gan_keras.engine import CompiledEngine
-from gan_keras.errors import UserError
-from gan_keras.experiment import run_training
+from gan_keras.training import callbacks as cb
+from gan_keras.training import checkpoint
+from gan_keras.core.config import RunConfig
+from gan_keras.training.engines.compiled import CompiledEngine
+from gan_keras.core.errors import UserError
+from gan_keras.runs.run import run_training
 from gan_keras.models.cgan import build_cgan
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
-from gan_keras.sources import ArraySource
-from gan_keras.training import BookEngine, Callback, LoopConfig
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import BookEngine, Callback, LoopConfig
 
 STEPS = 20
 # Adam moves a weight whose gradient is pure rounding noise by up to one learning rate (2e-4) in either
@@ -124,7 +124,7 @@ def test_image_to_image_and_captioned_gans_match_the_book_engine(name):
     keras.utils.set_random_seed(5)
     loop = {}
     if name == "stackgan":
-        from gan_keras.sources import CaptionSource
+        from gan_keras.data.sources import CaptionSource
 
         gan = tiny_stage()
         rng = np.random.default_rng(0)
@@ -221,11 +221,11 @@ def test_ctrl_c_stops_the_compiled_engine_at_the_end_of_its_call(tmp_path):
 DATA_PARALLEL_TF = """
 import json, sys
 import keras, numpy as np
-from gan_keras.devices import data_parallel_scope
-from gan_keras.engine import CompiledEngine
+from gan_keras.training.devices import data_parallel_scope
+from gan_keras.training.engines.compiled import CompiledEngine
 from gan_keras.models.mlp import build_mlp_gan
-from gan_keras.sources import ArraySource
-from gan_keras.training import LoopConfig
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import LoopConfig
 
 def run(devices):
     keras.utils.set_random_seed(4)

@@ -12,16 +12,17 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import classifier, evaluation
-from gan_keras.errors import UserError
-from gan_keras import artifact
-from gan_keras.config import RunConfig
-from gan_keras.experiment import run_training
+from gan_keras.training import callbacks as cb
+from gan_keras.evaluation import classifier
+from gan_keras import evaluation
+from gan_keras.core.errors import UserError
+from gan_keras.sampling import artifact
+from gan_keras.core.config import RunConfig
+from gan_keras.runs.run import run_training
 from gan_keras.models.cgan import build_cgan
 from gan_keras.models.mlp import build_mlp_gan
-from gan_keras.sources import ArraySource
-from gan_keras.training import TrainingRun
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import TrainingRun
 from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
 EVALUATE = os.path.join(ROOT, "scripts", "evaluate.py")
@@ -184,7 +185,7 @@ def test_missing_inception_weights_is_a_clear_error(tmp_path, monkeypatch):
 def test_gaussian_blur_matches_scipy():
     from scipy import ndimage
 
-    from gan_keras.commands import sanity_table
+    from gan_keras.cli import sanity_table
 
     images = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1))
     for sigma in (0.5, 1.0, 2.0):

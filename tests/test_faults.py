@@ -11,17 +11,17 @@ import time
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import checkpoint
-from gan_keras.config import RunConfig
-from gan_keras.errors import NonFiniteError, UserError
-from gan_keras.experiment import run_training
-from gan_keras.fileio import TEMP_PREFIX
+from gan_keras.training import callbacks as cb
+from gan_keras.training import checkpoint
+from gan_keras.core.config import RunConfig
+from gan_keras.core.errors import NonFiniteError, UserError
+from gan_keras.runs.run import run_training
+from gan_keras.core.fileio import TEMP_PREFIX
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
-from gan_keras.runfolder import RunFolder, RunFolderError
-from gan_keras.sources import ArraySource
-from gan_keras.training import Callback
+from gan_keras.runs.folder import RunFolder, RunFolderError
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import Callback
 from tests.conftest import assert_one_line_error, call_command, run
 
 LATENT = 4
@@ -94,7 +94,7 @@ def test_nan_weights_are_never_checkpointed(tmp_path):
 
 
 def test_weights_alone_non_finite_are_caught_before_a_saving_step():
-    from gan_keras.training import non_finite_problem
+    from gan_keras.training.loop import non_finite_problem
 
     gan = build_mlp_gan(LATENT, jit_compile=False)
     finite = dict(d_loss_real=0.5, d_loss_fake=0.5, g_loss=0.7)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from gan_keras import gaussian_study as gs
-from gan_keras import moments
-from gan_keras.callbacks import read_history
-from gan_keras.config import RunConfig
-from gan_keras.errors import UserError
+from gan_keras.recipes import gaussian_study as gs
+from gan_keras.evaluation import moments
+from gan_keras.training.callbacks import read_history
+from gan_keras.core.config import RunConfig
+from gan_keras.core.errors import UserError
 from gan_keras.models.gaussian import (
     LATENT_DIM,
     BatchStatistics,
@@ -22,8 +22,8 @@ from gan_keras.models.gaussian import (
     build_gaussian_generator,
 )
 from gan_keras.recipes import GaussianConfig, StudyConfig
-from gan_keras.sources import GaussianSource
-from gan_keras.training import Callback, LoopConfig, train
+from gan_keras.data.sources import GaussianSource
+from gan_keras.training.loop import Callback, LoopConfig, train
 from tests.conftest import ROOT, call_command, run
 
 SCRIPT = os.path.join(ROOT, "scripts", "train_gaussian.py")

@@ -7,19 +7,19 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import artifact
-from gan_keras import callbacks as cb
-from gan_keras.combined import build_combined, default_optimizer
-from gan_keras.config import RunConfig
+from gan_keras.sampling import artifact
+from gan_keras.training import callbacks as cb
+from gan_keras.core.combined import build_combined, default_optimizer
+from gan_keras.core.config import RunConfig
 from gan_keras.evaluation.translation import TranslationEvaluation
-from gan_keras.experiment import run_training
-from gan_keras.gan import GAN
+from gan_keras.runs.run import run_training
+from gan_keras.core.gan import GAN
 from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
-from gan_keras.plotting import translation_rows
+from gan_keras.sampling.plotting import translation_rows
 from gan_keras.recipes import Pix2PixConfig, SRGANConfig
-from gan_keras.sources import ArraySource
-from gan_keras.training import LoopConfig, train_step
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import LoopConfig, train_step
 from tests.conftest import assert_one_line_error, call_command, changed, run, snapshot
 
 BATCH = 4
@@ -199,7 +199,7 @@ def test_vgg_content_loss_plumbing_with_random_weights():
 
 
 def test_vgg_weights_are_found_only_where_they_are(tmp_path, monkeypatch):
-    from gan_keras.errors import UserError
+    from gan_keras.core.errors import UserError
     from gan_keras.models.srgan import VGG_WEIGHTS_FILE, find_vgg_weights
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))

@@ -1,11 +1,11 @@
-"""Tests for gan_keras.metrics against hand-computed values and scipy references."""
+"""Tests for gan_keras.evaluation.metrics against hand-computed values and scipy references."""
 
 import numpy as np
 import pytest
 from scipy import linalg
 from scipy.spatial.distance import cdist
 
-from gan_keras.metrics import (
+from gan_keras.evaluation.metrics import (
     classifier_score,
     frechet_distance,
     frechet_distance_from_statistics,

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import build_discriminator, build_generator
+from gan_keras import build_discriminator
+from gan_keras import build_generator
 
 
 def count(weights):

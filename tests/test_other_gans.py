@@ -12,14 +12,14 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import checkpoint
+from gan_keras.training import callbacks as cb
+from gan_keras.training import checkpoint
 from gan_keras.models.cgan import build_cgan, build_cgan_discriminator, build_cgan_generator
 from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_gan, build_mlp_generator
-from gan_keras.sources import ArraySource
-from gan_keras.training import Callback, LoopConfig, train
-from gan_keras.commands import build_parser
-from gan_keras.commands import train as train_command
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import Callback, LoopConfig, train
+from gan_keras.cli import build_parser
+from gan_keras.cli import train as train_command
 from gan_keras.recipes import MLP_SCHEDULES, RECIPES, TrainingData
 from tests.conftest import ROOT, assert_one_line_error, call_command, changed, run, snapshot
 

@@ -8,9 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from gan_keras import artifact, cli, fileio
-from gan_keras.config import ConfigError, RunConfig
-from gan_keras.errors import UserError
+from gan_keras.sampling import artifact
+from gan_keras.cli import flags
+from gan_keras.core import fileio
+from gan_keras.core.config import ConfigError, RunConfig
+from gan_keras.core.errors import UserError
 from gan_keras.recipes import RECIPES, DCGANConfig, MLPConfig
 from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
@@ -167,7 +169,7 @@ def test_atomic_write_replaces_a_planted_link_instead_of_following_it(tmp_path):
 
 
 def test_flags_are_generated_from_the_config_fields():
-    parser = cli.ArgumentParser()
-    cli.add_config_flags(parser, DCGANConfig, defaults={"latent_dim": 64})
+    parser = flags.ArgumentParser()
+    flags.add_config_flags(parser, DCGANConfig, defaults={"latent_dim": 64})
     args = parser.parse_args(["--discriminator-norm", "moving"])
-    assert cli.config_from_args(DCGANConfig, args) == DCGANConfig(latent_dim=64, discriminator_norm="moving")
+    assert flags.config_from_args(DCGANConfig, args) == DCGANConfig(latent_dim=64, discriminator_norm="moving")

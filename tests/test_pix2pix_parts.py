@@ -1,4 +1,4 @@
-"""Edge maps (gan_keras.edges) and the pix2pix U-Net and PatchGAN builders."""
+"""Edge maps (gan_keras.data.edges) and the pix2pix U-Net and PatchGAN builders."""
 
 import keras
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from scipy import ndimage
 from skimage.morphology import thin
 
-from gan_keras.edges import edge_map, edge_maps, to_generator_input
+from gan_keras.data.edges import edge_map, edge_maps, to_generator_input
 from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 
 
@@ -224,7 +224,7 @@ def test_builders_reject_bad_arguments(build, kwargs):
 
 
 def test_cached_edge_maps_are_computed_once_and_keyed_by_images_and_settings(tmp_path, monkeypatch):
-    from gan_keras import edges as edges_module
+    from gan_keras.data import edges as edges_module
 
     images = np.zeros((3, 28, 28), np.uint8)
     images[:, 8:20, 8:20] = 255

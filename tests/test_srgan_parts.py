@@ -4,7 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import photos, superres
+from gan_keras.data import photos
+from gan_keras.data import resize
+from gan_keras.evaluation import image_quality
 from gan_keras.models.srgan import (
     CPU_CONFIG, PAPER_CONFIG, SubPixelUpsampling, build_sr_discriminator, build_srresnet)
 
@@ -127,25 +129,25 @@ def test_discriminator_rejects_bad_sizes(kwargs):
 
 def test_downscale_mean_averages_each_block():
     ramp = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
-    np.testing.assert_array_equal(superres.downscale_mean(ramp, 2)[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
-    np.testing.assert_array_equal(superres.downscale_mean(ramp, 4), [[[[7.5]]]])
-    assert superres.downscale_mean(ramp, 1).dtype == np.float32
+    np.testing.assert_array_equal(resize.downscale_mean(ramp, 2)[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(resize.downscale_mean(ramp, 4), [[[[7.5]]]])
+    assert resize.downscale_mean(ramp, 1).dtype == np.float32
 
 
 def test_downscale_mean_takes_fashion_mnist_to_seven_pixels():
     images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
-    small = superres.downscale_mean(images, 4)
+    small = resize.downscale_mean(images, 4)
     assert small.shape == (3, 7, 7, 1)
     np.testing.assert_allclose(small[1, 2, 5, 0], images[1, 8:12, 20:24, 0].mean(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("call", [
-    lambda: superres.downscale_mean(np.zeros((1, 6, 8, 1)), 4),
-    lambda: superres.downscale_mean(np.zeros((6, 8, 1)), 2),
-    lambda: superres.downscale_mean(np.zeros((1, 8, 8, 1)), 0),
-    lambda: superres.bicubic_downscale(np.zeros((1, 8, 6, 1)), 4),
-    lambda: superres.bicubic_upscale(np.zeros((1, 8, 8, 1)), 1.5),
-    lambda: superres.bicubic_resize(np.zeros((1, 8, 8, 1)), (0, 4)),
+    lambda: resize.downscale_mean(np.zeros((1, 6, 8, 1)), 4),
+    lambda: resize.downscale_mean(np.zeros((6, 8, 1)), 2),
+    lambda: resize.downscale_mean(np.zeros((1, 8, 8, 1)), 0),
+    lambda: resize.bicubic_downscale(np.zeros((1, 8, 6, 1)), 4),
+    lambda: resize.bicubic_upscale(np.zeros((1, 8, 8, 1)), 1.5),
+    lambda: resize.bicubic_resize(np.zeros((1, 8, 8, 1)), (0, 4)),
 ])
 def test_resizing_rejects_bad_arguments(call):
     with pytest.raises(ValueError):
@@ -154,48 +156,48 @@ def test_resizing_rejects_bad_arguments(call):
 
 def test_bicubic_keeps_constant_images_and_float32():
     images = np.full((2, 8, 12, 3), 0.25, dtype="float32")
-    up = superres.bicubic_upscale(images, 4)
-    down = superres.bicubic_downscale(images, 4)
+    up = resize.bicubic_upscale(images, 4)
+    down = resize.bicubic_downscale(images, 4)
     assert up.shape == (2, 32, 48, 3) and up.dtype == np.float32
     assert down.shape == (2, 2, 3, 3) and down.dtype == np.float32
     np.testing.assert_allclose(up, 0.25, atol=1e-6)
     np.testing.assert_allclose(down, 0.25, atol=1e-6)
-    assert superres.bicubic_resize(images, (5, 7)).shape == (2, 5, 7, 3)
+    assert resize.bicubic_resize(images, (5, 7)).shape == (2, 5, 7, 3)
 
 
 def test_bicubic_upscale_stays_in_range_and_beats_nothing_on_smooth_images():
     y, x = np.mgrid[0:32, 0:32] / 31.0
     smooth = np.sin(3 * x + 2 * y)[np.newaxis, :, :, np.newaxis].astype("float32")
     hard = np.where(np.arange(16) % 2, 1.0, -1.0)[np.newaxis, :, np.newaxis, np.newaxis] * np.ones((1, 16, 16, 1))
-    assert superres.bicubic_upscale(hard, 4).min() >= -1 and superres.bicubic_upscale(hard, 4).max() <= 1
-    low = superres.bicubic_downscale(smooth, 4)
-    restored = superres.bicubic_upscale(low, 4)
+    assert resize.bicubic_upscale(hard, 4).min() >= -1 and resize.bicubic_upscale(hard, 4).max() <= 1
+    low = resize.bicubic_downscale(smooth, 4)
+    restored = resize.bicubic_upscale(low, 4)
     blocky = np.repeat(np.repeat(low, 4, axis=1), 4, axis=2)
-    assert superres.psnr(smooth, restored, border=4) > superres.psnr(smooth, blocky, border=4)
+    assert image_quality.psnr(smooth, restored, border=4) > image_quality.psnr(smooth, blocky, border=4)
 
 
 def test_rgb_to_y_of_pure_colours():
     pixels = np.array([[1.0, -1.0, -1.0], [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]])
     np.testing.assert_allclose(
-        superres.rgb_to_y(pixels)[:, 0], [(16 + 65.481) / 255, 235 / 255, 16 / 255, (16 + 128.553) / 255])
-    np.testing.assert_allclose(superres.rgb_to_y(np.array([[-1.0], [0.0], [1.0]]))[:, 0], [0.0, 0.5, 1.0])
-    assert superres.rgb_to_y(np.zeros((2, 4, 5, 3))).shape == (2, 4, 5, 1)
+        image_quality.rgb_to_y(pixels)[:, 0], [(16 + 65.481) / 255, 235 / 255, 16 / 255, (16 + 128.553) / 255])
+    np.testing.assert_allclose(image_quality.rgb_to_y(np.array([[-1.0], [0.0], [1.0]]))[:, 0], [0.0, 0.5, 1.0])
+    assert image_quality.rgb_to_y(np.zeros((2, 4, 5, 3))).shape == (2, 4, 5, 1)
     with pytest.raises(ValueError):
-        superres.rgb_to_y(np.zeros((4, 2)))
+        image_quality.rgb_to_y(np.zeros((4, 2)))
 
 
 def test_psnr_of_constant_grey_images_differing_by_a_tenth_is_20_db():
     reference = np.zeros((12, 12, 1))  # 0.5 on [0, 1]
     estimate = np.full((12, 12, 1), 0.2)  # 0.6 on [0, 1]
-    assert superres.psnr(reference, estimate) == pytest.approx(20.0, abs=1e-9)
+    assert image_quality.psnr(reference, estimate) == pytest.approx(20.0, abs=1e-9)
 
 
 def test_psnr_of_colour_images_is_measured_on_luma():
     reference = np.zeros((12, 12, 3))
     estimate = np.full((12, 12, 3), 0.2)  # every channel +0.1 on [0, 1]: Y moves by 0.1 * 219 / 255
     expected = 20 * math.log10(255 / (0.1 * 219))
-    assert superres.psnr(reference, estimate) == pytest.approx(expected, abs=1e-9)
-    assert superres.psnr(reference[np.newaxis].repeat(3, 0), estimate[np.newaxis].repeat(3, 0)) == pytest.approx(
+    assert image_quality.psnr(reference, estimate) == pytest.approx(expected, abs=1e-9)
+    assert image_quality.psnr(reference[np.newaxis].repeat(3, 0), estimate[np.newaxis].repeat(3, 0)) == pytest.approx(
         expected, abs=1e-9)
 
 
@@ -204,39 +206,39 @@ def test_psnr_averages_over_images_and_crops_the_border():
     estimate = reference.copy()
     estimate[0] = 0.2  # 20 dB
     estimate[1] = 0.02  # 0.01 on [0, 1]: 40 dB
-    assert superres.psnr(reference, estimate) == pytest.approx(30.0, abs=1e-9)
+    assert image_quality.psnr(reference, estimate) == pytest.approx(30.0, abs=1e-9)
     # An error confined to a 2-pixel frame disappears with border=2 ...
     framed = np.zeros((12, 12, 1))
     framed[:2], framed[-2:], framed[:, :2], framed[:, -2:] = 1, 1, 1, 1
-    assert superres.psnr(np.zeros((12, 12, 1)), framed, border=2) == np.inf
+    assert image_quality.psnr(np.zeros((12, 12, 1)), framed, border=2) == np.inf
     # ... and with border=1 the MSE is the frame's share of the 10x10 interior: 36/100 pixels, each off by 0.5.
-    assert superres.psnr(np.zeros((12, 12, 1)), framed, border=1) == pytest.approx(
+    assert image_quality.psnr(np.zeros((12, 12, 1)), framed, border=1) == pytest.approx(
         10 * math.log10(1 / (36 / 100 * 0.25)), abs=1e-9)
 
 
 def test_ssim_of_an_image_with_itself_is_one_and_of_constants_is_the_luminance_term():
     image = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3))
-    assert superres.ssim(image, image) == pytest.approx(1.0, abs=1e-12)
+    assert image_quality.ssim(image, image) == pytest.approx(1.0, abs=1e-12)
     reference = np.zeros((16, 16, 1))  # 0.5 on [0, 1]
     estimate = np.full((16, 16, 1), 0.2)  # 0.6 on [0, 1]
     c1 = 0.01 ** 2
-    assert superres.ssim(reference, estimate) == pytest.approx((2 * 0.5 * 0.6 + c1) / (0.5 ** 2 + 0.6 ** 2 + c1))
+    assert image_quality.ssim(reference, estimate) == pytest.approx((2 * 0.5 * 0.6 + c1) / (0.5 ** 2 + 0.6 ** 2 + c1))
 
 
 def test_ssim_crops_the_border():
     noisy = np.zeros((15, 15, 1))
     noisy[0, :] = 1  # damage only the first row
-    assert superres.ssim(np.zeros((15, 15, 1)), noisy, border=2) == pytest.approx(1.0)
-    assert superres.ssim(np.zeros((15, 15, 1)), noisy) < 1.0
+    assert image_quality.ssim(np.zeros((15, 15, 1)), noisy, border=2) == pytest.approx(1.0)
+    assert image_quality.ssim(np.zeros((15, 15, 1)), noisy) < 1.0
     with pytest.raises(ValueError, match="11x11"):
-        superres.ssim(np.zeros((15, 15, 1)), noisy, border=3)
+        image_quality.ssim(np.zeros((15, 15, 1)), noisy, border=3)
 
 
 @pytest.mark.parametrize("call", [
-    lambda: superres.psnr(np.zeros((8, 8, 3)), np.zeros((8, 8, 1))),
-    lambda: superres.psnr(np.zeros((8, 8, 2)), np.zeros((8, 8, 2))),
-    lambda: superres.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=4),
-    lambda: superres.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=-1),
+    lambda: image_quality.psnr(np.zeros((8, 8, 3)), np.zeros((8, 8, 1))),
+    lambda: image_quality.psnr(np.zeros((8, 8, 2)), np.zeros((8, 8, 2))),
+    lambda: image_quality.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=4),
+    lambda: image_quality.psnr(np.zeros((8, 8, 1)), np.zeros((8, 8, 1)), border=-1),
 ])
 def test_metrics_reject_bad_arguments(call):
     with pytest.raises(ValueError):

@@ -8,8 +8,8 @@ import signal
 import numpy as np
 import pytest
 
-from gan_keras import captions
-from gan_keras.errors import UserError
+from gan_keras.data import captions
+from gan_keras.core.errors import UserError
 from tests.conftest import assert_one_line_error, call_command, changed, run, snapshot
 
 
@@ -116,8 +116,8 @@ def test_text_encoder_tells_class_and_attributes_and_is_frozen():
 
 
 def tiny_stage(stage=1, stage1=None, kl_weight=2.0):
-    from gan_keras.combined import build_combined
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined
+    from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
 
     sizes = dict(latent_dim=4, condition_dim=3, kl_weight=kl_weight)
@@ -144,8 +144,8 @@ class Recorder:
 
 
 def test_matching_aware_discriminator_sees_right_fake_and_wrong_pairs():
-    from gan_keras.sources import CaptionSource
-    from gan_keras.training import LoopConfig, train_step
+    from gan_keras.data.sources import CaptionSource
+    from gan_keras.training.loop import LoopConfig, train_step
 
     gan = tiny_stage()
     rng = np.random.default_rng(0)
@@ -219,14 +219,14 @@ def stackgan(tmp, data_dir, *extra):
 
 
 def history(path):
-    from gan_keras import callbacks as cb
+    from gan_keras.training import callbacks as cb
 
     return cb.read_history(path)
 
 
 def test_both_stages_run_resume_exactly_and_sample_from_captions(tmp_path, tiny_fashion_dir, monkeypatch):
-    from gan_keras import artifact
-    from gan_keras.sources import CaptionSource
+    from gan_keras.sampling import artifact
+    from gan_keras.data.sources import CaptionSource
 
     full, parts = tmp_path / "full", tmp_path / "parts"
     assert stackgan(full, tiny_fashion_dir, "--steps", 4) == 0

@@ -7,16 +7,16 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras import callbacks as cb
-from gan_keras import checkpoint
-from gan_keras.cli import UserError
-from gan_keras.config import RunConfig
-from gan_keras.experiment import run_training
+from gan_keras.training import callbacks as cb
+from gan_keras.training import checkpoint
+from gan_keras.cli.flags import UserError
+from gan_keras.core.config import RunConfig
+from gan_keras.runs.run import run_training
 from gan_keras.recipes import DCGANConfig, MLPConfig
 from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
-from gan_keras.sources import ArraySource
-from gan_keras.training import Callback, LoopConfig, train
+from gan_keras.data.sources import ArraySource
+from gan_keras.training.loop import Callback, LoopConfig, train
 
 LATENT = 8
 

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_keras import animation, artifact, comparison, latent
+from gan_keras.runs import animation
+from gan_keras.sampling import artifact
+from gan_keras.cli.views import comparison
+from gan_keras.sampling import latent
 from gan_keras.models.cgan import build_cgan
 from gan_keras.models.dcgan import build_dcgan
-from gan_keras.plotting import save_image_grid
+from gan_keras.sampling.plotting import save_image_grid
 from tests.conftest import call_command
 from tests.test_training import tiny_run
 

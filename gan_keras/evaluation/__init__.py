@@ -2,7 +2,7 @@
 
 The pipeline, one module each: images in [-1, 1] -> a frozen network
 (`features`) -> features, against those of real images (`reference`) -> the
-numpy metrics of `gan_keras.metrics` (`evaluator`); `callback` runs it during
+numpy metrics of `gan_keras.evaluation.metrics` (`evaluator`); `callback` runs it during
 training. See `gan_keras.evaluation.evaluator` for what the numbers mean.
 """
 

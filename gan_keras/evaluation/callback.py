@@ -6,10 +6,11 @@ import os
 
 import numpy as np
 
-from gan_keras import artifact, fileio
-from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.sampling import artifact
+from gan_keras.core import fileio
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.evaluation.evaluator import FIELDS, Evaluator
-from gan_keras.training import Callback
+from gan_keras.training.loop import Callback
 
 EMA_FIELDS = tuple(f"ema_{name}" for name in FIELDS)  # the averaged generator's metrics (`--ema`)
 
@@ -94,7 +95,7 @@ class EvaluationCallback(Callback):
     def on_step_end(self, run, logs):
         if not self.saves_at(run.step):
             return
-        from gan_keras.callbacks import generator_of
+        from gan_keras.training.callbacks import generator_of
 
         result = self.evaluate(run.gan)
         logs.update({name: result.get(name, math.nan) for name in FIELDS})
@@ -122,7 +123,7 @@ class EvaluationCallback(Callback):
         """For a conditional GAN, the conditional accuracy of each class at the last evaluation (Markdown)."""
         if not self.results or "class_accuracy" not in self.results[-1][1]:
             return []
-        from gan_keras.data import FASHION_CLASSES
+        from gan_keras.data.datasets import FASHION_CLASSES
 
         step, result, ema = self.results[-1]
         generators = [("generator", result)] + ([("averaged generator", ema)] if ema is not None else [])

@@ -7,7 +7,7 @@ honest baselines side by side (`test_metrics.json`, `report.md`):
 
 * class accuracy: the shipped classifier names the caption's class;
 * brightness / width agreement: the attribute levels measured on the image
-  (`gan_keras.captions`) equal the caption's;
+  (`gan_keras.data.captions`) equal the caption's;
 * FD / KID against the 10,000 real test images (classifier features);
 * diversity: for each fixed caption of the sample grids, the mean pairwise
   distance of 100 samples' classifier features, averaged over the captions
@@ -26,7 +26,9 @@ import os
 
 import numpy as np
 
-from gan_keras import artifact, fileio, superres
+from gan_keras.sampling import artifact
+from gan_keras.core import fileio
+from gan_keras.data import resize
 from gan_keras.evaluation.translation import OUTPUTS_FILE, HeldOutEvaluation
 
 DIVERSITY_SAMPLES = 100
@@ -80,8 +82,8 @@ def real_baselines(train, test, preview, seed=0):
         rows.append((name, images[chosen], groups))
     # What Stage-I can reach: the same real images at its 14x14, enlarged as its samples are.
     name, chosen, groups = rows[0]
-    rows.insert(1, (f"{name}, at 14x14 (enlarged)", _enlarged(superres.downscale_mean(chosen, 2)),
-                    [_enlarged(superres.downscale_mean(g, 2)) for g in groups]))
+    rows.insert(1, (f"{name}, at 14x14 (enlarged)", _enlarged(resize.downscale_mean(chosen, 2)),
+                    [_enlarged(resize.downscale_mean(g, 2)) for g in groups]))
     return rows
 
 
@@ -160,4 +162,4 @@ def _enlarged(images):
     images = np.asarray(images, np.float32)
     if images.shape[1] == 28:
         return images
-    return np.clip(superres.bicubic_upscale(images, 28 // images.shape[1]), -1.0, 1.0)
+    return np.clip(resize.bicubic_upscale(images, 28 // images.shape[1]), -1.0, 1.0)

@@ -1,7 +1,7 @@
 """How good are generated Fashion-MNIST images? Offline and during training.
 
 The pipeline: images in [-1, 1] -> a frozen network -> features (and class
-probabilities) -> the numpy metrics of `gan_keras.metrics`, against the
+probabilities) -> the numpy metrics of `gan_keras.evaluation.metrics`, against the
 features of real images (the test split by default).
 
 * Features: the shipped Fashion-MNIST classifier's 128 pre-ReLU penultimate
@@ -38,8 +38,8 @@ import math
 
 import numpy as np
 
-from gan_keras import metrics
-from gan_keras.data import CLASS_SIZES, SPLIT_SIZES
+from gan_keras.evaluation import metrics
+from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
 from gan_keras.evaluation.features import ClassifierNetwork, InceptionNetwork, check_images
 from gan_keras.evaluation.reference import MAX_REFERENCE, real_images
 
@@ -70,7 +70,7 @@ class Evaluator:
         classes: Optional labels the reference (and the floor) is restricted
             to, for a GAN trained on some classes only; test has 1,000 of each.
         seed: Seed of the reference subset, the floor's subset and KID's subsets.
-        data_dir: As for `gan_keras.data.load_fashion_mnist`.
+        data_dir: As for `gan_keras.data.datasets.load_fashion_mnist`.
         classifier_weights: Weights of the classifier; None for the shipped ones.
         inception_weights: As for `InceptionNetwork` ("auto", a path or None).
         kid_subsets: KID's random subsets.

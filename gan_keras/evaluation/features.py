@@ -10,8 +10,8 @@ import warnings
 import keras
 import numpy as np
 
-from gan_keras import classifier as fashion_classifier
-from gan_keras.errors import UserError
+from gan_keras.evaluation import classifier as fashion_classifier
+from gan_keras.core.errors import UserError
 
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_SIZE = 299
@@ -29,7 +29,7 @@ def check_images(images, name="images"):
     Raises:
         ValueError: on another shape, non-finite values, or values outside
             [-1, 1] such as uint8 pixels. Images in [0, 1] pass unnoticed:
-            map them first (`GAN.to_tanh_range`, `gan_keras.artifact.to_tanh_range`).
+            map them first (`GAN.to_tanh_range`, `gan_keras.sampling.artifact.to_tanh_range`).
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:

@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from gan_keras.data import SPLIT_SIZES
+from gan_keras.data.datasets import SPLIT_SIZES
 
 MAX_REFERENCE = 10000
 
@@ -16,7 +16,7 @@ def real_images(split, n=None, seed=0, data_dir=None, classes=None):
         split: "train" (60,000 images) or "test" (10,000).
         n: Number of images; None for all of them, at most 10,000.
         seed: Seed of the subset.
-        data_dir: As for `gan_keras.data.load_fashion_mnist`.
+        data_dir: As for `gan_keras.data.datasets.load_fashion_mnist`.
         classes: Optional labels to keep (e.g. `[1]` for a GAN of trousers);
             each class has 6,000 training and 1,000 test images.
 
@@ -27,7 +27,7 @@ def real_images(split, n=None, seed=0, data_dir=None, classes=None):
         ValueError: if `split` is unknown or `n` exceeds the images there are.
         DataError: if the data is missing or corrupt, or no image has one of `classes`.
     """
-    from gan_keras.data import scale_images, select_classes
+    from gan_keras.data.datasets import scale_images, select_classes
 
     if split not in SPLIT_SIZES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -46,6 +46,6 @@ def real_images(split, n=None, seed=0, data_dir=None, classes=None):
 @functools.lru_cache(maxsize=2)
 def _load_fashion_mnist(data_dir):
     """The dataset, decompressed once per process (an evaluator needs it twice: reference and floor)."""
-    from gan_keras.data import load_fashion_mnist
+    from gan_keras.data.datasets import load_fashion_mnist
 
     return load_fashion_mnist(data_dir)

@@ -13,8 +13,11 @@ import os
 
 import numpy as np
 
-from gan_keras import artifact, fileio, plotting, superres
-from gan_keras.training import Callback
+from gan_keras.sampling import artifact
+from gan_keras.core import fileio
+from gan_keras.sampling import plotting
+from gan_keras.evaluation import image_quality
+from gan_keras.training.loop import Callback
 
 OUTPUTS_FILE = "test_outputs.npz"
 OUTPUTS_FOLDER = "test_outputs"  # PNGs, for held-out images of different sizes
@@ -32,7 +35,7 @@ def fashion_translation_metrics(outputs, targets, labels=None, classes=None, see
             shipped classifier's accuracy on them).
         classes: Classes of the reference test images for FD/KID (None: all).
         seed: Seed of the reference subset and KID.
-        data_dir: Where Fashion-MNIST is (see `gan_keras.data`).
+        data_dir: Where Fashion-MNIST is (see `gan_keras.data.datasets`).
         evaluator: An `Evaluator` to reuse (built from the other arguments otherwise).
         ssim_border: Pixels cropped from each side before PSNR/SSIM.
 
@@ -49,8 +52,8 @@ def fashion_translation_metrics(outputs, targets, labels=None, classes=None, see
     scores = evaluator.evaluate(outputs, labels)
     result = {
         "l1": float(np.mean(np.abs(outputs - targets)) / 2.0),
-        "psnr": superres.psnr(targets, outputs, border=ssim_border),
-        "ssim": superres.ssim(targets, outputs, border=ssim_border),
+        "psnr": image_quality.psnr(targets, outputs, border=ssim_border),
+        "ssim": image_quality.ssim(targets, outputs, border=ssim_border),
         "fd": scores["fd"],
         "kid": scores["kid"],
         "n": len(outputs),

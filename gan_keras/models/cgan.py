@@ -114,7 +114,7 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
 
 
 def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False):
-    """Builds and compiles the conditional GAN of 28x28x1 images as a `gan_keras.gan.GAN`.
+    """Builds and compiles the conditional GAN of 28x28x1 images as a `gan_keras.core.gan.GAN`.
 
     Both models use the default Adam(2e-4, beta_1=0.5) optimizer, each its
     own instance, as in the original. The noise is standard normal.
@@ -135,8 +135,8 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
         A conditional `GAN` (`num_classes` set) with a compiled discriminator
         and combined model; the combined model takes `[noise, labels]`.
     """
-    from gan_keras.combined import build_combined
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined
+    from gan_keras.core.gan import GAN
 
     generator = build_cgan_generator(latent_dim, num_classes)
     discriminator = build_cgan_discriminator(num_classes=num_classes)

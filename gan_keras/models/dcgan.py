@@ -94,7 +94,7 @@ def _require_positive(**dims):
 
 
 def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch"):
-    """Builds and compiles the book's DCGAN as a `gan_keras.gan.GAN`.
+    """Builds and compiles the book's DCGAN as a `gan_keras.core.gan.GAN`.
 
     Args:
         latent_dim: Size of the standard-normal noise vector.
@@ -106,8 +106,8 @@ def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discr
     Returns:
         A `GAN` with compiled discriminator and combined model.
     """
-    from gan_keras.combined import build_combined
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined
+    from gan_keras.core.gan import GAN
 
     generator = build_generator(latent_dim, channels=img_shape[-1])
     discriminator = build_discriminator(img_shape)

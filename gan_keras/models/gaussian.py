@@ -180,10 +180,10 @@ def build_gaussian_gan(center=0.0, scale=1.0, *, latent_dim=LATENT_DIM, hidden=H
         jit_compile: XLA setting of the train steps (see `build_combined`).
 
     Returns:
-        A `gan_keras.gan.GAN` with `noise="uniform"`.
+        A `gan_keras.core.gan.GAN` with `noise="uniform"`.
     """
-    from gan_keras.combined import build_combined, default_optimizer
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.gan import GAN
 
     generator = build_gaussian_generator(latent_dim, hidden, center, scale)
     discriminator = build_gaussian_discriminator(hidden, center, scale, batch_statistics)

@@ -63,10 +63,10 @@ def build_mlp_gan(latent_dim=4, jit_compile="auto"):
     faker. Noise is standard normal.
 
     Returns:
-        A `gan_keras.gan.GAN`.
+        A `gan_keras.core.gan.GAN`.
     """
-    from gan_keras.combined import build_combined, default_optimizer
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.gan import GAN
 
     generator = build_mlp_generator(latent_dim)
     discriminator = build_mlp_discriminator()

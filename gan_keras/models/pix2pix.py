@@ -1,7 +1,7 @@
 """The pix2pix generator and discriminator (Isola et al., 2017), scaled to 28x28.
 
 "edges2fashion" translates an edge map of a Fashion-MNIST shoe or bag
-(`gan_keras.edges`) back into the image, as the paper's edges2shoes and
+(`gan_keras.data.edges`) back into the image, as the paper's edges2shoes and
 edges2handbags do with 256x256 photos. Both models are plain functional
 models, neither compiled nor combined: training them (the paper's loss is the
 GAN loss plus 100 x L1 to the real image) belongs to the trainer.

@@ -228,7 +228,7 @@ def find_vgg_weights(path=None, required=False):
     """
     import os
 
-    from gan_keras.errors import UserError
+    from gan_keras.core.errors import UserError
 
     if path is not None:
         if not os.path.isfile(path):

@@ -3,8 +3,8 @@
 A `Recipe` says what differs between the GANs, and nothing about how they
 train: its model config (the builder's settings, stored in checkpoints), its
 run defaults (folder, batch, length), how to load its training data and how
-to build its compiled `GAN`. `gan_keras.commands.train` turns any recipe into
-a command, and `gan_keras.experiment.run_training` trains them all the same
+to build its compiled `GAN`. `gan_keras.cli.commands.train` turns any recipe into
+a command, and `gan_keras.runs.run.run_training` trains them all the same
 way.
 """
 

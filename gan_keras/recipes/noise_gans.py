@@ -4,10 +4,10 @@ import dataclasses
 
 import numpy as np
 
-from gan_keras.config import (
+from gan_keras.core.config import (
     Config, ConfigError, class_label, finite_number, latent_size, positive, positive_number, setting,
 )
-from gan_keras.data import DATASET_FOLDERS
+from gan_keras.data.datasets import DATASET_FOLDERS
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
@@ -92,7 +92,7 @@ GAUSSIAN_STEPS_PER_EPOCH = 500  # an "epoch" of the endless Gaussian stream
 
 
 def _load_fashion(config, data_dir):
-    from gan_keras.data import load_fashion_mnist, scale_images
+    from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
     (x_train, _), _ = load_fashion_mnist(data_dir)
     return TrainingData(scale_images(x_train))
@@ -105,7 +105,7 @@ def _build_dcgan(config, run, total_steps):
 
 
 def _load_labelled(config, data_dir):
-    from gan_keras.data import load_dataset, scale_images
+    from gan_keras.data.datasets import load_dataset, scale_images
 
     (x_train, y_train), _ = load_dataset(config.dataset, data_dir)
     return TrainingData(scale_images(x_train), y_train.astype(np.int32), dataset=config.dataset)
@@ -118,7 +118,7 @@ def _build_cgan(config, run, total_steps):
 
 
 def _load_one_class(config, data_dir):
-    from gan_keras.data import load_dataset, select_classes
+    from gan_keras.data.datasets import load_dataset, select_classes
 
     (x_train, y_train), _ = load_dataset(config.dataset, data_dir)
     x_class, _ = select_classes(x_train, y_train, [config.label])
@@ -143,7 +143,7 @@ def _build_gaussian(config, run, total_steps):
 
 
 def _train_gaussian(config, model_config, study, data=None):
-    from gan_keras.gaussian_study import run_study
+    from gan_keras.recipes.gaussian_study import run_study
 
     return run_study(config, model_config, study)
 

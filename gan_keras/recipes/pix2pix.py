@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from gan_keras.config import Config, positive, positive_number, setting
+from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.recipes.base import Recipe, TrainingData, class_list, memory_estimate
 
 
@@ -31,8 +31,8 @@ PREVIEW_PAIRS = 10
 
 
 def _load_edges2fashion(config, data_dir):
-    from gan_keras.data import load_fashion_mnist, scale_images, select_classes
-    from gan_keras.edges import cached_edge_maps, to_generator_input
+    from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_classes
+    from gan_keras.data.edges import cached_edge_maps, to_generator_input
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
     x_train, _ = select_classes(x_train, y_train, config.class_labels)
@@ -47,8 +47,8 @@ def _load_edges2fashion(config, data_dir):
 
 
 def _build_pix2pix(config, run, total_steps):
-    from gan_keras.combined import build_combined, default_optimizer
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.gan import GAN
     from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 
     generator = build_unet_generator(filters=config.filters)

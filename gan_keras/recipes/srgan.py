@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from gan_keras.config import Config, positive, positive_number, setting
+from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
 
@@ -40,13 +40,15 @@ def _sr_sizes(config):
 
 
 def _load_superres(config, data_dir):
-    from gan_keras import photos, superres
-    from gan_keras.data import load_fashion_mnist, scale_images
+    from gan_keras.data import photos
+    from gan_keras.data import resize
+    from gan_keras.evaluation import image_quality
+    from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
     if config.dataset == "fashion_mnist":
         (x_train, _), (x_test, y_test) = load_fashion_mnist(data_dir)
         hr, hr_test = scale_images(x_train), scale_images(x_test)
-        lr, lr_test = superres.downscale_mean(hr, SR_SCALE), superres.downscale_mean(hr_test, SR_SCALE)
+        lr, lr_test = resize.downscale_mean(hr, SR_SCALE), resize.downscale_mean(hr_test, SR_SCALE)
         shown = np.linspace(0, len(hr_test) - 1, SR_PREVIEW["fashion_mnist"]).astype(int)
         return TrainingData(hr, lr, preview=(lr_test[shown], hr_test[shown]),
                             test=(lr_test, hr_test, y_test.astype(np.int32)))
@@ -54,18 +56,18 @@ def _load_superres(config, data_dir):
     hr = photos.random_crops(photos.load_photos("train"), config.crops, crop, np.random.default_rng(0))
     test = photos.load_photos("test")
     preview_hr = photos.random_crops(test, SR_PREVIEW["photos"], crop, np.random.default_rng(1))
-    return TrainingData(hr, superres.bicubic_downscale(hr, SR_SCALE), dataset="photos",
+    return TrainingData(hr, resize.bicubic_downscale(hr, SR_SCALE), dataset="photos",
                         description=f"training crops of {crop}x{crop} pixels",
-                        preview=(superres.bicubic_downscale(preview_hr, SR_SCALE), preview_hr),
-                        test=([superres.bicubic_downscale(p[None], SR_SCALE)[0] for p in test], test,
+                        preview=(resize.bicubic_downscale(preview_hr, SR_SCALE), preview_hr),
+                        test=([resize.bicubic_downscale(p[None], SR_SCALE)[0] for p in test], test,
                               photos.TEST_PHOTOS))
 
 
 def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
     import keras
 
-    from gan_keras.combined import build_combined, default_optimizer
-    from gan_keras.gan import GAN
+    from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.gan import GAN
     from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
 
     sizes, crop = _sr_sizes(config)
@@ -92,23 +94,24 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
 
 
 def _finish_superres(config, run, data):
-    from gan_keras import superres
+    from gan_keras.data import resize
+    from gan_keras.evaluation import image_quality
     from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
 
     inputs, targets, labels = data.test
     if config.dataset == "fashion_mnist":
         measure = fashion_measure(seed=run.seed, data_dir=run.data_dir)
-        bicubic = superres.bicubic_upscale(inputs, SR_SCALE)
+        bicubic = resize.bicubic_upscale(inputs, SR_SCALE)
         return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
                                       baselines=[("bicubic", bicubic)],
                                       title="Held-out test: the 10,000 Fashion-MNIST test images, 7x7 -> 28x28")]
 
     def measure_photos(images, reference, labels=None):
-        return {"psnr": float(np.mean([superres.psnr(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
-                "ssim": float(np.mean([superres.ssim(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+        return {"psnr": float(np.mean([image_quality.psnr(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
+                "ssim": float(np.mean([image_quality.ssim(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
                 "n": len(images)}
 
-    bicubic = [superres.bicubic_upscale(p[None], SR_SCALE)[0] for p in inputs]
+    bicubic = [resize.bicubic_upscale(p[None], SR_SCALE)[0] for p in inputs]
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure_photos, labels=labels,
                                   baselines=[("bicubic", bicubic)],
                                   title=f"Held-out test photos ({', '.join(labels)}): PSNR/SSIM on the Y channel, "
@@ -123,9 +126,9 @@ def _train_superres(config, model_config, options=None, data=None):
     import os
 
     from gan_keras.evaluation.translation import combine_phase_reports
-    from gan_keras.experiment import run_training
+    from gan_keras.runs.run import run_training
     from gan_keras.models.srgan import find_vgg_weights
-    from gan_keras.sources import ArraySource
+    from gan_keras.data.sources import ArraySource
 
     weights = find_vgg_weights(model_config.vgg_weights, required=model_config.content == "vgg")
     content = "vgg" if weights is not None and model_config.content != "mse" else "mse"

@@ -20,8 +20,8 @@ import os
 
 import numpy as np
 
-from gan_keras.config import Config, positive, setting
-from gan_keras.errors import EXIT_USAGE, UserError
+from gan_keras.core.config import Config, positive, setting
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
 STAGES = ("stage1", "stage2")
@@ -68,7 +68,7 @@ class CaptionedSet:
 
 def preview_captions():
     """The grids' fixed captions: one per class, the attribute levels varied: `(texts, labels, levels)`."""
-    from gan_keras import captions
+    from gan_keras.data import captions
 
     labels = np.arange(10, dtype=np.int32)
     levels = np.stack([labels % 3, (labels // 3 + labels) % 3], axis=1).astype(np.int32)
@@ -76,8 +76,8 @@ def preview_captions():
 
 
 def _load_captioned(config, data_dir):
-    from gan_keras.captions import AttributeThresholds
-    from gan_keras.data import load_fashion_mnist, scale_images
+    from gan_keras.data.captions import AttributeThresholds
+    from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
     train, test = scale_images(x_train), scale_images(x_test)
@@ -90,7 +90,7 @@ def _load_captioned(config, data_dir):
 
 def caption_table(encoder):
     """Text vectors of every caption the templates make: float32 `(classes, 3, 3, templates, text_dim)`."""
-    from gan_keras import captions
+    from gan_keras.data import captions
 
     shape = (len(captions.CLASS_NOUNS), 3, 3, len(captions.TEMPLATES))
     texts = [captions.caption(c, (b, w), t) for c, b, w, t in np.ndindex(*shape)]
@@ -102,7 +102,9 @@ def _text_encoder(config, model_config, thresholds):
     """The run's frozen text encoder: trained afresh and saved, or loaded from `DIR` on --resume."""
     import keras
 
-    from gan_keras import artifact, captions, fileio
+    from gan_keras.sampling import artifact
+    from gan_keras.data import captions
+    from gan_keras.core import fileio
     from gan_keras.models.stackgan import build_text_encoder, train_text_encoder
 
     path = os.path.join(config.output_dir, ENCODER_FILE)
@@ -143,9 +145,9 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
     """The compiled `GAN` of one stage (Stage-II around the frozen Stage-I saved at `stage1_path`)."""
     import keras
 
-    from gan_keras import captions
-    from gan_keras.combined import build_combined
-    from gan_keras.gan import GAN
+    from gan_keras.data import captions
+    from gan_keras.core.combined import build_combined
+    from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
 
     if encoder is None:  # a bare Stage-I (tests, benchmarks): an untrained encoder; the command trains one first
@@ -169,12 +171,13 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
 
 def _train_stackgan(config, model_config, options=None, data=None):
     """Text encoder, Stage-I in DIR/stage1, Stage-II in DIR/stage2, one report in DIR."""
-    from gan_keras import captions, superres
+    from gan_keras.data import captions
+    from gan_keras.data import resize
     from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
     from gan_keras.evaluation.translation import combine_phase_reports
-    from gan_keras.experiment import run_training
-    from gan_keras.runfolder import RunFolder
-    from gan_keras.sources import CaptionSource
+    from gan_keras.runs.run import run_training
+    from gan_keras.runs.folder import RunFolder
+    from gan_keras.data.sources import CaptionSource
 
     data = data or _load_captioned(model_config, config.data_dir)
     train, test, thresholds = data.test
@@ -192,7 +195,7 @@ def _train_stackgan(config, model_config, options=None, data=None):
         evaluator = _shared_evaluator(config)
         for stage, name in enumerate(STAGES, start=1):
             run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, name))
-            images = superres.downscale_mean(train.images, 2) if stage == 1 else train.images
+            images = resize.downscale_mean(train.images, 2) if stage == 1 else train.images
             source = CaptionSource(images, train_vectors, batch_size=config.batch_size, seed=config.seed)
             evaluation = CaptionEvaluation(
                 run_config.output_dir, test_texts, test_vectors, test.labels, test.levels, thresholds,

@@ -1,0 +1,34 @@
+"""`gan-keras compare RUN_DIR...`: runs side by side, as a Markdown table and a PNG of their curves.
+
+    gan-keras compare outputs/fashion_dcgan outputs/dcgan_batch64 --out comparison
+
+Writes `comparison.md` (settings side by side with the differences in bold,
+the last evaluation of each run and its averaged generator, the best of each
+run) and `comparison.png` (FD, KID and classifier score over epochs; the
+averaged generators dashed). See `gan_keras.cli.views.comparison`.
+"""
+
+import os
+
+from gan_keras.core import checks
+from gan_keras.core.errors import EXIT_USAGE, UserError
+
+
+def add_arguments(parser):
+    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="training run folders (holding history.csv)")
+    parser.add_argument("--out", default="comparison", metavar="PREFIX",
+                        help="writes PREFIX.md and PREFIX.png (default: comparison)")
+
+
+def run(args):
+    if args.out.endswith((".md", ".png")):
+        raise UserError(f"--out is a prefix (PREFIX.md and PREFIX.png are written), got {args.out}", EXIT_USAGE)
+    for path in args.run_dirs:
+        if not os.path.isdir(path):
+            raise UserError(f"no run folder at {path}", EXIT_USAGE)
+    checks.require_parent_dir(args.out, "--out")
+    from gan_keras.cli.views.comparison import write_comparison
+
+    md, png = write_comparison(args.run_dirs, args.out)
+    print(f"Wrote {md} and {png} ({len(args.run_dirs)} runs)")
+    return 0

@@ -1,0 +1,115 @@
+"""`gan-keras evaluate`: scores a saved generator (or real data) against the Fashion-MNIST test split.
+
+    gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
+    gan-keras evaluate --real --n 2000 --json real.json
+
+The table also shows the floor: real training images against the same test
+images at the same count, the best any generator can be expected to do.
+"""
+
+import argparse
+import json
+import time
+
+from gan_keras.cli import flags
+from gan_keras.core import checks
+from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
+from gan_keras.core.errors import EXIT_USAGE, UserError
+
+TEST_IMAGES = SPLIT_SIZES["test"]
+TEST_PER_CLASS = CLASS_SIZES["test"]
+
+
+def add_arguments(parser):
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--generator", help="a .keras generator saved by a training script")
+    what.add_argument("--real", action="store_true", help="score real training images (the floor) only")
+    parser.add_argument("--n", type=flags.positive_int, default=TEST_IMAGES,
+                        help=f"samples and test images (default {TEST_IMAGES}, at most {TEST_IMAGES}); "
+                             "FD and KID depend on it, so compare at the same --n")
+    parser.add_argument("--features", choices=("classifier", "inception"), default="classifier",
+                        help="network of FD/KID/precision/recall: the shipped Fashion-MNIST classifier (default) "
+                             "or InceptionV3 (needs its ImageNet weights file, slow on a CPU)")
+    parser.add_argument("--inception-weights", default=None,
+                        help="InceptionV3 'notop' .h5 weights (default: keras' cache, ~/.keras/models)")
+    parser.add_argument("--classes", type=class_list, default=None,
+                        help="compare with the test images of these classes only, e.g. 1 or 5,7,9, for a GAN "
+                             "trained on them (1,000 test images each)")
+    parser.add_argument("--pixel-range", choices=("auto", "tanh", "sigmoid"), default="auto",
+                        help="output range of the generator: [-1, 1] (tanh) or [0, 1] (sigmoid); default: from "
+                             "the generator's .json sidecar, else from its last activation")
+    parser.add_argument("--noise", choices=("normal", "uniform"), default=None,
+                        help="the generator's noise: normal or uniform on [-1, 1] (default: from the "
+                             "generator's .json sidecar, else normal)")
+    parser.add_argument("--json", default=None, help="also write the numbers to this JSON file")
+    parser.add_argument("--seed", type=flags.seed, default=0, help="seed of noise and subsets (default 0)")
+    parser.add_argument("--data-dir", default=None, help="folder with Fashion-MNIST's IDX files (default: searched)")
+
+
+def _check(args):
+    if args.n > TEST_IMAGES:
+        raise UserError(f"--n must be at most {TEST_IMAGES} (the test split), got {args.n}", EXIT_USAGE)
+    if args.classes is not None and args.n > TEST_PER_CLASS * len(args.classes):
+        raise UserError(f"--n must be at most {TEST_PER_CLASS * len(args.classes)} with --classes "
+                        f"{','.join(map(str, args.classes))} ({TEST_PER_CLASS} test images each), got {args.n}",
+                        EXIT_USAGE)
+    if args.n < 10:
+        raise UserError(f"--n must be at least 10, got {args.n}", EXIT_USAGE)
+    if args.inception_weights is not None and args.features != "inception":
+        raise UserError("--inception-weights needs --features inception", EXIT_USAGE)
+
+
+def class_list(text):
+    """argparse type: comma-separated class labels in 0..9, e.g. "1" or "5,7,9"."""
+    try:
+        labels = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected class labels 0..9 separated by commas, got {text!r}") from None
+    if not all(0 <= label <= 9 for label in labels):
+        raise argparse.ArgumentTypeError(f"expected class labels 0..9, got {text!r}")
+    return labels
+
+
+def run(args):
+    _check(args)
+    checks.require_file(args.generator, "generator")
+    checks.require_parent_dir(args.json, "--json")
+    checks.require_file(args.inception_weights, "InceptionV3 weights")
+    from gan_keras.data.datasets import load_fashion_mnist
+
+    load_fashion_mnist(args.data_dir)  # a missing dataset fails here, before TensorFlow loads
+    flags.quiet_tensorflow()
+    import numpy as np
+
+    from gan_keras.sampling import artifact
+    from gan_keras import evaluation
+    from gan_keras.core import fileio
+
+    started = time.perf_counter()
+    samples = None
+    if args.generator is not None:
+        pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
+        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise)
+        if generator.info.image_shape not in ((28, 28, 1), (28, 28)):
+            raise UserError(f"{args.generator} makes samples of shape {generator.info.image_shape}, not 28x28x1")
+        # A conditional generator draws labels balanced over the chosen classes (all by default), in blocks.
+        classes = args.classes if generator.info.conditional else None
+        images, labels = generator.sample(args.n, np.random.default_rng(args.seed), classes=classes)
+        samples = np.clip(images, -1.0, 1.0), labels
+    evaluator = evaluation.Evaluator(
+        "test", n=args.n, features=args.features, classes=args.classes, seed=args.seed, data_dir=args.data_dir,
+        inception_weights=args.inception_weights or "auto",
+    )
+    rows = [] if samples is None else [(args.generator, evaluator.evaluate(*samples))]
+    rows.append(("real train images (floor)", evaluator.floor()))
+    which = "" if args.classes is None else f" of classes {','.join(map(str, args.classes))}"
+    print(f"{args.features} features, {args.n} images each against {args.n} test images{which} "
+          f"({time.perf_counter() - started:.0f} s)")
+    print(evaluation.metrics_table(rows))
+    if args.json is not None:
+        report = {"features": args.features, "n": args.n, "classes": args.classes, "seed": args.seed,
+                  "generator": args.generator,
+                  "metrics": rows[0][1] if args.generator is not None else None, "floor": rows[-1][1]}
+        fileio.write_text(args.json, json.dumps(report, indent=1))
+        print(f"Wrote {args.json}")
+    return 0

@@ -1,0 +1,96 @@
+"""`gan-keras train GAN`: train one of the package's GANs, with every shared flag.
+
+The flags are made from the recipe's model config and `RunConfig`; they
+become configs here, in one place, and nothing else reads them.
+"""
+
+from gan_keras.cli import flags
+from gan_keras.core import checks
+from gan_keras.core.config import RunConfig
+from gan_keras.core.errors import EXIT_USAGE, UserError
+
+# RunConfig fields whose flags depend on the recipe.
+_DATA_FIELDS = ("data_dir",)
+_EVAL_FIELDS = ("eval_interval", "eval_n")
+_IMAGE_FIELDS = ("ema", "keep_generators")  # of the image GANs only
+
+
+def add_arguments(parser, recipe):
+    """Adds the flags of `recipe`: its model config, its options, then the run flags."""
+    model = parser.add_argument_group(f"{recipe.name} settings (stored in the checkpoint)")
+    flags.add_config_flags(model, recipe.config)
+    if recipe.options is not None:
+        flags.add_config_flags(parser.add_argument_group("study"), recipe.options)
+    run = parser.add_argument_group("run")
+    exclude = list(_EVAL_FIELDS + _IMAGE_FIELDS if not recipe.evaluable else ())
+    exclude += list(_DATA_FIELDS if recipe.load is None else ())
+    help_defaults = {"output_dir": recipe.output_dir_help}
+    if recipe.batch_size_help:
+        help_defaults["batch_size"] = recipe.batch_size_help
+    if recipe.steps:
+        help_defaults.update(steps=f"{recipe.steps}", epochs=f"unset, so --steps {recipe.steps} applies")
+    flags.add_config_flags(run, RunConfig, exclude=exclude, help_defaults=help_defaults,
+                         defaults={"batch_size": recipe.batch_size, "epochs": recipe.epochs, "ema": recipe.ema})
+    if recipe.evaluable:
+        if recipe.evaluate:
+            run.add_argument("--no-eval", action="store_true",
+                             help="no evaluation during training (default for Fashion-MNIST: FD, KID, ... of 2,000 "
+                                  "samples once per epoch, or every --eval-interval steps)")
+        else:
+            run.add_argument("--eval", action="store_true",
+                             help="evaluate once per epoch (--eval-interval or --eval-n also turn evaluation on)")
+
+
+def configs_from_args(args, recipe, data=None):
+    """The configs of parsed flags: `(model_config, options or None, run_config)`.
+
+    Args:
+        args: The parsed flags of `add_arguments(parser, recipe)`.
+        recipe: The `Recipe`.
+        data: Its loaded `TrainingData`, whose default batch size (if any)
+            applies when `--batch-size` is left out.
+
+    Raises:
+        ConfigError, UserError: (exit status 2) for values out of range or
+            flags that exclude each other.
+    """
+    model = flags.config_from_args(recipe.config, args)
+    options = flags.config_from_args(recipe.options, args) if recipe.options is not None else None
+    no_eval = getattr(args, "no_eval", False)
+    eval_interval, eval_n = getattr(args, "eval_interval", None), getattr(args, "eval_n", None)
+    if no_eval and (eval_interval is not None or eval_n is not None):
+        raise UserError(f"--no-eval excludes {'--eval-interval' if eval_interval is not None else '--eval-n'}",
+                        EXIT_USAGE)
+    # By default only Fashion-MNIST runs are evaluated (the evaluation classifier knows no other data).
+    by_default = recipe.evaluate and getattr(model, "dataset", "fashion_mnist") == "fashion_mnist"
+    evaluate = recipe.evaluable and not no_eval and (
+        by_default or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
+    batch_size = args.batch_size or (data.batch_size if data is not None else None) or recipe.batch_size
+    length = {}
+    if recipe.steps and args.steps is None and args.epochs is None:
+        length = {"steps": recipe.steps, "epochs": recipe.epochs}
+    elif args.epochs is None:
+        length = {"epochs": recipe.epochs}
+    config = flags.config_from_args(RunConfig, args, output_dir=args.output_dir or recipe.output_dir(model),
+                                  batch_size=batch_size, evaluate=evaluate, **length)
+    return model, options, config
+
+
+def run(args, recipe):
+    """Trains `recipe` with the parsed flags; returns the exit status."""
+    model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
+    checks.check_memory(recipe.memory(model, config.batch_size), f"{recipe.name} with these sizes",
+                     "--latent-dim or --batch-size")
+    checks.check_output_dir(config.output_dir)
+    data = None
+    if recipe.load is not None:
+        data = recipe.load(model, config.data_dir)
+        model, options, config = configs_from_args(args, recipe, data)
+        if config.batch_size > len(data.images):
+            raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
+                            f"{data.description}", EXIT_USAGE)
+        config.check_evaluation(data.dataset, data.eval_classes)
+    flags.quiet_tensorflow()
+    from gan_keras.runs.run import train_recipe
+
+    return train_recipe(recipe, model, config, data, options)

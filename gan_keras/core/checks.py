@@ -1,0 +1,73 @@
+"""Checks of what a user names before anything runs: memory for the asked sizes, output folders, input files."""
+
+import os
+
+from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(needed, what, flags):
+    """Refuses sizes whose estimated memory exceeds what is available, before anything is allocated.
+
+    Args:
+        needed: Estimated bytes.
+        what: What needs them, e.g. "the DCGAN with --latent-dim 100000".
+        flags: The flags to lower, for the message.
+
+    Raises:
+        UserError: (exit status 2) if `needed` exceeds 90% of the available memory.
+    """
+    available = available_memory()
+    if available is not None and needed > 0.9 * available:
+        raise UserError(f"{what} needs about {needed / 2**30:.1f} GiB of memory, {available / 2**30:.1f} GiB are "
+                        f"available: lower {flags}", EXIT_USAGE)
+
+
+def check_output_dir(path):
+    """Creates `path` if needed and checks it is a writable directory.
+
+    Raises:
+        UserError: if `path` is a file, cannot be created, or is not writable.
+    """
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"--output-dir {path} exists and is not a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create --output-dir {path}: {error.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"--output-dir {path} is not writable")
+
+
+def require_file(path, what):
+    """Checks that an input file exists (None passes).
+
+    Raises:
+        UserError: "no {what} file at {path}" (exit status 1).
+    """
+    if path is not None and not os.path.isfile(path):
+        raise UserError(f"no {what} file at {path}")
+
+
+def require_parent_dir(path, flag, exit_code=EXIT_DATA_OR_IO):
+    """Checks that the folder an output file goes to exists (None passes).
+
+    Raises:
+        UserError: "folder of {flag} does not exist: ..." with `exit_code`.
+    """
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UserError(f"folder of {flag} does not exist: {folder}", exit_code)

@@ -1,0 +1,251 @@
+"""The 1-D Gaussian GAN's stability study: train several seeds, judge each run.
+
+Each run trains with the shared loop (`experiment.run_training`) while
+`MomentTrajectory` logs the generator's mean and standard deviation (the
+`mean`/`std` columns of history.csv and `trajectory.png`); at the end
+`FinalHistogram` draws 10,000 samples, measures them against the target
+(`moments.describe_samples`) and plots them over the target density
+(`histogram.png`). `run_study` repeats this over seeds and judges every run
+by `Target.converged`.
+"""
+
+import dataclasses
+import json
+import math
+import os
+
+import numpy as np
+
+from gan_keras.core import checks
+from gan_keras.core import fileio
+from gan_keras.sampling import plotting
+from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.evaluation.moments import KS_THRESHOLD, Target, describe_samples
+from gan_keras.training.loop import Callback
+
+EVAL_SAMPLES = 10_000
+TRAJECTORY_SAMPLES = 2_000
+
+
+def fixed_noise(gan, seed, n):
+    """`n` noise vectors drawn from `(seed, 0)`: the same at every call.
+
+    Training steps draw their noise from `(seed, step)` with step >= 1, so
+    stream 0 is free for measurements, and the same noise at every
+    measurement makes the trajectory free of sampling jitter.
+    """
+    return gan.sample_noise(np.random.default_rng([seed, 0]), n)
+
+
+class MomentTrajectory(Callback):
+    """Logs the generator's mean and std now and then, and plots their course.
+
+    Adds `mean` and `std` to the logs of step 1, of every `interval`-th step
+    and of the last step (History writes them as columns; other rows get
+    NaN), measured on `samples` fixed noise vectors. At the end (or on
+    Ctrl-C) writes `trajectory.png`: both moments over the steps, with the
+    target and its convergence band. On resume, the points already in
+    `history.csv` up to the resumed step are kept.
+
+    Args:
+        target: The `Target`.
+        plot_path: The trajectory PNG.
+        history_path: The run's history.csv (read on resume only).
+        interval: Measure every this many steps.
+        seed: Seed of the fixed noise.
+        samples: Noise vectors per measurement.
+    """
+
+    fields = ("mean", "std")
+
+    def __init__(self, target, plot_path, history_path, interval, seed, samples=TRAJECTORY_SAMPLES):
+        self.target = target
+        self.plot_path = plot_path
+        self.history_path = history_path
+        self.interval = interval
+        self.seed = seed
+        self.samples = samples
+        self.points = []
+
+    def on_train_begin(self, run):
+        self.noise = fixed_noise(run.gan, self.seed, self.samples)
+        self.points = []
+        if run.step > 0 and os.path.exists(self.history_path):
+            from gan_keras.training.callbacks import read_history
+
+            for row in read_history(self.history_path):
+                step, mean, std = int(row["step"]), float(row.get("mean", "nan")), float(row.get("std", "nan"))
+                if step <= run.step and math.isfinite(mean):
+                    self.points.append((step, mean, std))
+
+    def saves_at(self, step):
+        return step == 1 or step % self.interval == 0
+
+    def on_step_end(self, run, logs):
+        if self.saves_at(run.step) or run.step == run.config.total_steps:
+            samples = run.gan.generate(self.noise)
+            mean, std = float(np.mean(samples)), float(np.std(samples))
+            logs.update(mean=mean, std=std)
+            self.points.append((run.step, mean, std))
+
+    def on_train_end(self, run):
+        if self.points:
+            plotting.save_trajectory_plot(self.points, self.target, self.plot_path, self.samples)
+
+    on_interrupt = on_train_end
+
+
+class FinalHistogram(Callback):
+    """Measures the final generator on 10,000 samples and plots their histogram.
+
+    At the end of the run (or on Ctrl-C) draws `samples` values from fixed
+    noise, stores `describe_samples` of them (plus "step" and "converged") in
+    `result` and the values in `values`, and writes `histogram.png` against
+    the target density.
+
+    Args:
+        target: The `Target`.
+        path: The histogram PNG.
+        seed: Seed of the fixed noise.
+        samples: Number of samples.
+    """
+
+    def __init__(self, target, path, seed, samples=EVAL_SAMPLES):
+        self.target = target
+        self.path = path
+        self.seed = seed
+        self.samples = samples
+        self.result = None
+        self.values = None
+
+    def on_train_end(self, run):
+        self.values = run.gan.generate(fixed_noise(run.gan, self.seed, self.samples)).ravel()
+        result = describe_samples(self.values, self.target)
+        result["converged"] = self.target.converged(result["mean"], result["std"], result["ks"])
+        self.result = {"step": run.step, **result}
+        plotting.save_histogram(self.values, self.target, self.path, title=f"step {run.step}: " + _summary(self.result))
+
+    on_interrupt = on_train_end
+
+
+def run_output_dir(output_dir, run, runs):
+    """The folder of run `run` (1-based): `output_dir` itself for a single run, else `output_dir/run_NN`."""
+    return output_dir if runs == 1 else os.path.join(output_dir, f"run_{run:02d}")
+
+
+def run_study(config, model, study, steps_per_epoch=None, report=print):
+    """Trains `study.runs` seeds of the Gaussian GAN and judges each.
+
+    Every run is a standard run (`experiment.run_training`) with its own
+    folder, seed and outputs: history.csv (with `mean` and `std` columns),
+    losses.png, trajectory.png, histogram.png, checkpoint.npz,
+    generator.keras. With several runs, `study.png` shows every final
+    histogram side by side; with `study.json`, the table goes to that file.
+
+    The learning rates decay over the run's total steps (see
+    `build_gaussian_gan`), so a resumed run repeats an uninterrupted one
+    exactly when it keeps the same `--steps`/`--epochs`; resuming with more
+    steps continues from a higher learning rate.
+
+    Args:
+        config: `RunConfig` of the first run (its seed is the first seed;
+            `output_dir` holds all runs).
+        model: `recipes.GaussianConfig`.
+        study: `recipes.StudyConfig`.
+        steps_per_epoch: Batches that count as one epoch (default
+            `recipes.GAUSSIAN_STEPS_PER_EPOCH`).
+        report: Called with one line of text after each run.
+
+    Returns:
+        The exit status: 0, or 130 if a run was interrupted.
+
+    Raises:
+        UserError: if a run's folder holds a run and neither `resume` nor
+            `overwrite` is set (checked for all runs before training any).
+    """
+    import time
+
+    from gan_keras.runs.run import CHECKPOINT_FILE, run_training
+    from gan_keras.recipes import GAUSSIAN_STEPS_PER_EPOCH, RECIPES
+    from gan_keras.data.sources import GaussianSource
+
+    checks.require_parent_dir(study.json, "--json", EXIT_USAGE)
+    recipe = RECIPES["gaussian"]
+    steps_per_epoch = steps_per_epoch or GAUSSIAN_STEPS_PER_EPOCH
+    target = Target(model.target_mean, model.target_std)
+    folders = [run_output_dir(config.output_dir, i, study.runs) for i in range(1, study.runs + 1)]
+    taken = [f for f in folders if os.path.exists(os.path.join(f, CHECKPOINT_FILE))]
+    if taken and not (config.resume or config.overwrite):
+        raise UserError(
+            f"{taken[0]} already holds a run ({CHECKPOINT_FILE}); pass --resume to continue, "
+            f"--overwrite to start afresh, or choose another --output-dir",
+            exit_code=2,
+        )
+    total_steps = config.total_steps(steps_per_epoch)
+    started = time.perf_counter()
+    rows, samples = [], []
+    for i, folder in enumerate(folders, start=1):
+        os.makedirs(folder, exist_ok=True)
+        run_config = dataclasses.replace(config, output_dir=folder, seed=config.seed + i - 1)
+        seed = run_config.seed
+        trajectory = MomentTrajectory(target, os.path.join(folder, "trajectory.png"),
+                                      os.path.join(folder, "history.csv"), study.trajectory_interval, seed)
+        histogram = FinalHistogram(target, os.path.join(folder, "histogram.png"), seed)
+        source = GaussianSource(target.mean, target.std, batch_size=run_config.batch_size, seed=seed,
+                                batches_per_epoch=steps_per_epoch)
+        run = run_training(
+            run_config,
+            lambda: recipe.build(model, run_config, total_steps),
+            source,
+            model=recipe.name,
+            model_config=model,
+            loop=recipe.loop(model),
+            callbacks=[trajectory, histogram],
+            image_grid=False,
+        )
+        if run.interrupted:
+            if rows:
+                report(format_table(rows, target))
+            return 130
+        rows.append({"run": i, "seed": seed, **histogram.result})
+        samples.append(histogram.values)
+        report(f"run {i}/{study.runs} (seed {seed}): " + _summary(histogram.result))
+    if study.runs > 1:
+        plotting.save_study_plot(samples, rows, target, os.path.join(config.output_dir, "study.png"))
+    report(format_table(rows, target))
+    report(f"{len(rows)} run(s) in {time.perf_counter() - started:.1f} s")
+    if study.json is not None:
+        write_json(rows, study.json)
+        report(f"Table written to {study.json}")
+    return 0
+
+
+def format_table(rows, target):
+    """The study's table as text: one line per run and the converged count."""
+    lines = [f"target N({target.mean:g}, {target.std:g}); converged: |mean - {target.mean:g}| <= "
+             f"{target.tolerance:.3g}, |std - {target.std:g}| <= {target.tolerance:.3g}, KS <= {KS_THRESHOLD:g}",
+             f"{'run':>4} {'seed':>6} {'mean':>9} {'std':>9} {'KS':>7}  converged"]
+    for row in rows:
+        lines.append(f"{row['run']:>4} {row['seed']:>6} {row['mean']:>9.4f} {row['std']:>9.4f} "
+                     f"{row['ks']:>7.4f}  {'yes' if row['converged'] else 'NO'}")
+    lines.append(f"converged runs: {sum(r['converged'] for r in rows)} of {len(rows)}")
+    return "\n".join(lines)
+
+
+def write_json(rows, path):
+    """Writes the table as a JSON list of {run, seed, mean, std, ks, converged}.
+
+    A NaN moment (a generator that produced NaN or infinities) is written as
+    null, so that the file is strict JSON.
+    """
+    table = [{k: _json_value(row[k]) for k in ("run", "seed", "mean", "std", "ks", "converged")} for row in rows]
+    fileio.write_text(path, json.dumps(table, indent=1, allow_nan=False) + "\n")
+
+
+def _json_value(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _summary(result):
+    verdict = "converged" if result["converged"] else "NOT converged"
+    return f"mean {result['mean']:.4f}, std {result['std']:.4f}, KS {result['ks']:.4f}: {verdict}"

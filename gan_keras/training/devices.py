@@ -1,0 +1,108 @@
+"""Which device the Keras backend computes on, in words; determinism; several devices."""
+
+import contextlib
+
+import keras
+
+
+def describe_device():
+    """Returns e.g. "GPU (NVIDIA H100 80GB HBM3)" or "CPU" for the active backend."""
+    backend = keras.config.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"GPU ({details.get('device_name', gpus[0].name)})"
+        elif backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform != "cpu":
+                return f"{device.platform.upper()} ({device.device_kind})"
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"GPU ({torch.cuda.get_device_name(0)})"
+    except Exception as error:  # a broken driver must not stop a CPU run
+        return f"CPU (accelerator query failed: {error})"
+    return "CPU"
+
+
+_deterministic = False
+
+
+def make_deterministic():
+    """Makes two runs with the same seed compute bit-identical results on a CPU.
+
+    TensorFlow's multi-threaded CPU kernels (oneDNN and Eigen) sum in an order
+    that depends on thread scheduling, so two processes drift apart by ~1e-5
+    after a few steps. One thread per op and TensorFlow's deterministic ops
+    remove that; on a 2-core machine it cost little. Call it before the
+    first operation runs (later calls do nothing).
+    """
+    global _deterministic
+    if _deterministic:
+        return
+    _deterministic = True
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)
+
+
+@contextlib.contextmanager
+def data_parallel_scope(devices):
+    """Where models for a data-parallel run over `devices` devices are built.
+
+    TensorFlow: under a `tf.distribute.MirroredStrategy` over the first
+    `devices` GPUs, or, on a machine without GPUs, over `devices` logical
+    CPU devices (made here, so before TensorFlow's first operation). JAX: no
+    scope (the compiled engine shards each call, `gan_keras.training.engines.compiled`). One
+    device: no scope.
+
+    Raises:
+        UserError: (exit status 2) on PyTorch, with fewer GPUs than asked, or
+            when TensorFlow's devices were already set up differently.
+    """
+    from gan_keras.core.errors import EXIT_USAGE, UserError
+
+    backend = keras.config.backend()
+    if devices == 1 or backend == "jax":
+        yield None
+        return
+    if backend != "tensorflow":
+        raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend, not {backend}", EXIT_USAGE)
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if len(gpus) < devices:
+            raise UserError(f"--devices {devices}: only {len(gpus)} GPU(s) found", EXIT_USAGE)
+        names = [f"/gpu:{i}" for i in range(devices)]
+    else:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        logical = tf.config.get_logical_device_configuration(cpu)
+        if not logical:
+            try:
+                tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+            except RuntimeError:
+                raise UserError(f"--devices {devices}: TensorFlow's CPU devices were set up before this run "
+                                f"asked for {devices}", EXIT_USAGE) from None
+        elif len(logical) < devices:
+            raise UserError(f"--devices {devices}: only {len(logical)} logical CPU device(s)", EXIT_USAGE)
+        names = [f"/cpu:{i}" for i in range(devices)]
+    strategy = tf.distribute.MirroredStrategy(names)
+    with strategy.scope():
+        yield strategy

@@ -1,0 +1,460 @@
+"""The one training loop, shared by every GAN of the package.
+
+Each step follows the book: the discriminator learns from a real batch and
+from a fake batch (`discriminator.train_on_batch`), then the generator learns
+through the frozen-discriminator combined model (`combined.train_on_batch`).
+The loop knows nothing about any particular architecture; grids, history,
+checkpoints and evaluation are callbacks.
+"""
+
+import dataclasses
+import math
+import signal
+
+import numpy as np
+from tqdm import tqdm
+
+from gan_keras.core.errors import NonFiniteError
+
+HISTORY_FIELDS = ("step", "epoch", "d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopConfig:
+    """How long and how to train.
+
+    Attributes:
+        total_steps: Steps to reach in all (a resumed run stops there too).
+        seed: Seed of noise, labels and batch order; step `s` draws from
+            `(seed, s)`, so a resumed run repeats an uninterrupted one.
+        d_steps: Discriminator updates (each on a real and a fake batch) per step.
+        g_steps: Generator updates per step.
+        d_only_steps: Steps at the start that train only the discriminator;
+            with `g_only_steps` this gives the "one side at a time" schedule.
+        g_only_steps: Steps after those that train only the generator.
+        progress: Whether to show a tqdm progress bar.
+        adversarial: False trains the generator alone, on its reconstruction
+            loss (pix2pix's "L1 only", SRGAN's SRResNet): no discriminator step.
+        engine: "book" (one Keras call per model update; `train_step`) or
+            "compiled" (whole steps in one compiled function; see
+            `gan_keras.training.engines.compiled`). Both run the same `plan_step` inputs.
+        steps_per_call: Steps per call of the compiled engine. A call never
+            passes a step where a callback saves (`Callback.saves_at`), so
+            grids, checkpoints and evaluations see the weights of their step.
+        devices: Devices each batch is split across (the compiled engine on
+            JAX; see `gan_keras.training.engines.compiled.DataParallel`).
+    """
+
+    total_steps: int
+    seed: int = 0
+    d_steps: int = 1
+    g_steps: int = 1
+    d_only_steps: int = 0
+    g_only_steps: int = 0
+    progress: bool = True
+    adversarial: bool = True
+    engine: str = "book"
+    steps_per_call: int = 1
+    devices: int = 1
+
+    def trains(self, step):
+        """Returns `(train_discriminator, train_generator)` for 1-based `step`."""
+        if not self.adversarial:
+            return False, True
+        if step <= self.d_only_steps:
+            return True, False
+        if step <= self.d_only_steps + self.g_only_steps:
+            return False, True
+        return True, True
+
+
+class Callback:
+    """Hooks of the training loop; override the ones you need.
+
+    Attributes:
+        fields: Columns this callback adds to the step logs (and so to
+            `history.csv`), NaN in the steps where it adds nothing. A callback
+            that adds columns runs before `History`.
+    """
+
+    fields = ()
+
+    def saves_at(self, step):
+        """Whether `on_step_end` of `step` writes anything made from the weights (a file, a metric).
+
+        The trainer checks that every weight is finite before such a step's
+        callbacks run (and before the end of a run); other steps only check
+        the losses, which turn non-finite one step after the weights do.
+        """
+        return False
+
+    def on_train_begin(self, run):
+        pass
+
+    def on_step_end(self, run, logs):
+        pass
+
+    def on_train_end(self, run):
+        pass
+
+    def on_interrupt(self, run):
+        pass
+
+    def on_abort(self, run):
+        """The run stops with an error (e.g. non-finite values): release resources, write nothing new."""
+
+    def report_lines(self):
+        """Markdown lines this callback adds to the run's `report.md` (after its `on_train_end`)."""
+        return []
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    """The state a callback can read: the GAN, the data, the step reached."""
+
+    gan: object
+    source: object
+    config: LoopConfig
+    step: int = 0
+    interrupted: bool = False
+
+
+def train(gan, source, config, callbacks=(), start_step=0):
+    """Trains `gan` on batches of `source` from `start_step` to `config.total_steps`.
+
+    SIGINT (Ctrl-C) and SIGTERM end the run at the end of the current engine
+    call (the next step with the book's engine, at most `steps_per_call`
+    steps with the compiled one): every
+    callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
+    returns with `run.interrupted` set. A second Ctrl-C stops at once.
+
+    After every step, before any callback sees it, the losses of the models
+    that trained and every weight of both models must be finite; otherwise
+    the run stops with `NonFiniteError` and no callback writes anything of
+    that step (each gets `on_abort`), so the last checkpoint, history row and
+    saved generator stay those of finite weights.
+
+    Args:
+        gan: A `gan_keras.core.gan.GAN`.
+        source: An object with `batch(index) -> (samples, labels or None)`,
+            `batch_size` and `batches_per_epoch` (see `gan_keras.data.sources`).
+        config: `LoopConfig`.
+        callbacks: `Callback`s called in order.
+        start_step: Steps already done (from a checkpoint).
+
+    Returns:
+        The final `TrainingRun`.
+
+    Raises:
+        NonFiniteError: (exit status 1) at the first step with a non-finite
+            loss or weight; names the step and the model.
+    """
+    run = TrainingRun(gan=gan, source=source, config=config, step=start_step)
+    for callback in callbacks:
+        callback.on_train_begin(run)
+    bar = tqdm(
+        total=config.total_steps, initial=start_step, disable=not config.progress,
+        unit="step", dynamic_ncols=True,
+    )
+    checked = start_step  # the last step whose weights were checked (a resumed checkpoint's are)
+    try:
+        engine = make_engine(gan, source, config)
+        with _StopRequests() as stop:
+            step = start_step
+            while step < config.total_steps and not run.interrupted:
+                last = _call_end(step, config, callbacks)
+                for logs in engine.run(range(step + 1, last + 1)):
+                    step = logs["step"]
+                    weights = step == config.total_steps or any(callback.saves_at(step) for callback in callbacks)
+                    problem = non_finite_problem(gan, logs, *config.trains(step), weights=weights)
+                    if problem:
+                        raise NonFiniteError(f"step {step}: {problem}; nothing of this step was saved")
+                    checked = step if weights else checked
+                    run.step = step
+                    for callback in callbacks:
+                        callback.on_step_end(run, logs)
+                    bar.update(1)
+                    bar.set_postfix(
+                        {k: f"{logs[k]:.3f}" for k in ("d_loss", "d_acc", "g_loss") if not math.isnan(logs[k])},
+                        refresh=False,
+                    )
+                run.interrupted = stop.requested
+        if checked != run.step:  # the end hooks save the models
+            problem = non_finite_problem(gan, {}, False, False)
+            if problem:
+                raise NonFiniteError(f"step {run.step}: {problem}; nothing of this step was saved")
+        bar.close()
+        hooks = "on_interrupt" if run.interrupted else "on_train_end"
+        for callback in callbacks:
+            getattr(callback, hooks)(run)
+    except BaseException:
+        bar.close()
+        for callback in callbacks:
+            try:
+                callback.on_abort(run)
+            except Exception:  # the original error is the one to report
+                pass
+        raise
+    return run
+
+
+def _call_end(step, config, callbacks):
+    """The last step of the next engine call after `step`: one step on with the book's engine, at most
+    `steps_per_call` with the compiled one, and no step past one where a callback saves (it needs that
+    step's weights) or the schedule changes."""
+    per_call = config.steps_per_call if config.engine == "compiled" else 1
+    last = min(step + per_call, config.total_steps)
+    for s in range(step + 1, last):
+        if config.trains(s + 1) != config.trains(s) or any(callback.saves_at(s) for callback in callbacks):
+            return s
+    return last
+
+
+def make_engine(gan, source, config):
+    """The engine `config.engine` names, ready to run steps of `gan` on `source`."""
+    if config.engine == "book":
+        return BookEngine(gan, source, config)
+    from gan_keras.training.engines.compiled import CompiledEngine
+
+    return CompiledEngine(gan, source, config)
+
+
+class BookEngine:
+    """The book's engine: `train_step` per step, one Keras call per model update."""
+
+    def __init__(self, gan, source, config):
+        self.gan, self.source, self.config = gan, source, config
+        patch = tuple(gan.discriminator.outputs[0].shape[1:])  # (1,), or a PatchGAN's (h, w, 1)
+        self.valid = np.ones((source.batch_size, *patch), np.float32)
+        self.fake = np.zeros((source.batch_size, *patch), np.float32)
+
+    def run(self, steps):
+        """Yields the logs of each of `steps` (1-based step numbers, in order) as it is done."""
+        for step in steps:
+            yield train_step(self.gan, self.source, self.config, step, self.valid, self.fake)
+
+
+def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
+    """What is non-finite after a step, in words ("" when everything is finite).
+
+    Args:
+        gan: The `GAN`.
+        logs: The step's logs (losses of a model the schedule skipped are NaN
+            on purpose and not checked).
+        trained_d: Whether the discriminator trained in this step.
+        trained_g: Whether the generator trained in this step.
+        weights: Whether to check every weight of both models too (about
+            10 ms for the DCGAN on a CPU, so only before a step that saves).
+    """
+    d_fields = ("d_loss_real", "d_loss_fake", *(f for f in gan.log_fields if f.startswith("d_")))
+    losses = [(name, "discriminator") for name in d_fields if trained_d]
+    g_fields = ("g_loss", *(f for f in gan.log_fields if f.startswith("g_")))
+    losses += [(name, "generator") for name in g_fields if trained_g]
+    for name, model in losses:
+        if not math.isfinite(logs[name]):
+            return f"non-finite {model} loss ({name} = {logs[name]})"
+    bad = gan.non_finite() if weights else []
+    if bad:
+        return "non-finite weights in " + ", ".join(f"the {group} ({path})" for group, _, path in bad)
+    return ""
+
+
+def plan_step(gan, source, config, step):
+    """Everything step `step` (1-based) feeds the models, drawn on the host: a `StepPlan`.
+
+    Both engines run the same plans, so they see the same batches, noise and
+    labels. All randomness comes from `(config.seed, step)`: per
+    discriminator update, noise then labels; then per generator update.
+    """
+    train_d, train_g = config.trains(step)
+    rng = np.random.default_rng([config.seed, step])
+    batch_size = source.batch_size
+    d_updates, g_updates = [], []
+    images = condition = None
+    if train_d:
+        for k in range(config.d_steps):
+            images, condition = source.batch((step - 1) * config.d_steps + k)
+            noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
+            update = dict(real=gan.discriminator_inputs(images, condition),
+                          generator=gan.generator_inputs(noise, fake_condition),
+                          fake=_extras(gan.discriminator_inputs(None, fake_condition)))
+            if gan.matching_aware:  # real images with wrong conditions are fake too
+                update["wrong"] = gan.discriminator_inputs(images, gan.mismatched(condition))
+            d_updates.append(update)
+    if train_g:
+        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
+            images, condition = source.batch((step - 1) * config.d_steps)
+        for _ in range(config.g_steps):
+            noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
+            update = dict(inputs=gan.generator_inputs(noise, g_condition))
+            if gan.reconstruction:
+                update["targets"] = images
+            g_updates.append(update)
+    epoch = (step - 1) * config.d_steps // source.batches_per_epoch + 1
+    return StepPlan(step=step, epoch=epoch, d=d_updates, g=g_updates)
+
+
+@dataclasses.dataclass(frozen=True)
+class StepPlan:
+    """The inputs of one training step (see `plan_step`).
+
+    Attributes:
+        step: 1-based step number.
+        epoch: 1-based epoch of the step.
+        d: One dict per discriminator update: `real` (the discriminator's
+            input for the real batch), `generator` (the generator's input for
+            the fake batch), `fake` (the discriminator's inputs beside the
+            fake images, e.g. `[labels]`; empty for an unconditional one) and,
+            for a matching-aware discriminator, `wrong` (real images with
+            mismatched conditions). Empty when the schedule skips D.
+        g: One dict per generator update: `inputs` (the combined model's
+            input) and, with a reconstruction loss, `targets` (the real images).
+    """
+
+    step: int
+    epoch: int
+    d: list
+    g: list
+
+
+@dataclasses.dataclass
+class StepResults:
+    """What the models reported in one step, one entry per update (in the plan's order).
+
+    `fake` and `wrong` are the losses as the models computed them (weighted
+    by one half for a matching-aware discriminator); `accuracy` holds each
+    discriminator update's mean accuracy over its batches. `g_loss` is the
+    combined model's whole loss, or its adversarial part when it has a
+    reconstruction loss (then in `content`).
+    """
+
+    real: list = dataclasses.field(default_factory=list)
+    fake: list = dataclasses.field(default_factory=list)
+    wrong: list = dataclasses.field(default_factory=list)
+    accuracy: list = dataclasses.field(default_factory=list)
+    g_loss: list = dataclasses.field(default_factory=list)
+    fooled: list = dataclasses.field(default_factory=list)
+    content: list = dataclasses.field(default_factory=list)
+
+
+def with_images(images, extras):
+    """The discriminator's input: `images`, or `[images, *extras]` (a plan's `fake` extras)."""
+    return [images, *extras] if extras else images
+
+
+def fake_weight(gan):
+    """The weight of each fake (and mismatched) sample in the discriminator's loss: 1/2 when matching-aware."""
+    return 0.5 if gan.matching_aware else 1.0
+
+
+def train_step(gan, source, config, step, valid, fake):
+    """Runs training step `step` (1-based) with the book's engine and returns its logs.
+
+    The book's engine: per discriminator update, `generator.predict_on_batch`
+    then `discriminator.train_on_batch` on the real and on the fake batch
+    (and on mismatched pairs for a matching-aware discriminator); per
+    generator update, `combined.train_on_batch`.
+
+    Args:
+        gan: The `GAN`.
+        source: The real-data source: `batch(i)` gives `(images, condition)`,
+            the condition being labels, input images (paired data) or None.
+        config: `LoopConfig` (seed, d_steps, g_steps, schedule).
+        step: 1-based step number; all randomness comes from `(seed, step)`.
+        valid: The "real" labels: ones of the discriminator's output shape.
+        fake: The "fake" labels: zeros of that shape.
+
+    Returns:
+        dict with step, epoch, d_loss_real, d_loss_fake, d_loss, d_acc,
+        g_loss, scam_ratio (NaN for a model the schedule skipped), and the
+        GAN's `log_fields` (g_content, the reconstruction loss; d_loss_wrong,
+        a matching-aware discriminator's loss on real images with wrong
+        conditions). g_loss is the combined model's whole loss, so for
+        StackGAN it includes the weighted KL term.
+    """
+    plan = plan_step(gan, source, config, step)
+    half = fake_weight(gan)
+    weights = np.full(source.batch_size, half, np.float32) if gan.matching_aware else None
+    results = StepResults()
+    for update in plan.d:
+        fakes = np.asarray(gan.generator.predict_on_batch(update["generator"]))
+        real = gan.discriminator.train_on_batch(update["real"], valid)
+        false = gan.discriminator.train_on_batch(with_images(fakes, update["fake"]), fake, sample_weight=weights)
+        results.real.append(real[0])
+        results.fake.append(false[0])
+        judged = [real[1], false[1]]
+        if "wrong" in update:
+            wrong = gan.discriminator.train_on_batch(update["wrong"], fake, sample_weight=weights)
+            results.wrong.append(wrong[0])
+            judged.append(wrong[1])
+        results.accuracy.append(float(np.mean(judged)))
+    for update in plan.g:
+        targets = gan.generator_targets(valid, update.get("targets"))
+        if gan.reconstruction:
+            result = gan.combined.train_on_batch(update["inputs"], targets, return_dict=True)
+            results.g_loss.append(result["binary_crossentropy_loss"])
+            results.fooled.append(result["accuracy"])
+            results.content.append(next(v for k, v in result.items()
+                                        if k.endswith("_loss") and k not in ("loss", "binary_crossentropy_loss")))
+        else:
+            g_loss, g_acc = gan.combined.train_on_batch(update["inputs"], targets)
+            results.g_loss.append(g_loss)
+            results.fooled.append(g_acc)
+    return step_logs(gan, plan, results)
+
+
+def step_logs(gan, plan, results):
+    """The history row of one step from its `StepResults` (see `train_step` for the columns)."""
+    nan = float("nan")
+    logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
+    logs.update({name: nan for name in gan.log_fields})
+    # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
+    # real + (fake + mismatched) / 2); the logs show the unweighted losses.
+    half = fake_weight(gan)
+    if plan.d:
+        logs.update(
+            d_loss_real=float(np.mean(results.real)),
+            d_loss_fake=float(np.mean(results.fake)) / half,
+            d_acc=float(np.mean(results.accuracy)),
+        )
+        if results.wrong:
+            logs["d_loss_wrong"] = float(np.mean(results.wrong)) / half
+    if plan.g:
+        logs.update(g_loss=float(np.mean(results.g_loss)), scam_ratio=float(np.mean(results.fooled)))
+        if results.content:
+            logs["g_content"] = float(np.mean(results.content))
+    # The discriminator's loss: real half, fake half (StackGAN: fakes and mismatched pairs share the fake half).
+    fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"]) if gan.matching_aware else logs["d_loss_fake"]
+    logs["d_loss"] = 0.5 * (logs["d_loss_real"] + fake_half)
+    logs.update(step=plan.step, epoch=plan.epoch)
+    return logs
+
+
+def _extras(discriminator_input):
+    """The parts of a discriminator input after the images (its conditions), as a list."""
+    return list(discriminator_input[1:]) if isinstance(discriminator_input, list) else []
+
+
+class _StopRequests:
+    """Turns SIGINT/SIGTERM into a request to stop at the next step boundary."""
+
+    def __enter__(self):
+        self.requested = False
+        self._previous = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._request)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _request(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        tqdm.write("Stopping after this step (Ctrl-C again to stop at once)...")
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
