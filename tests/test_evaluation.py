@@ -185,7 +185,7 @@ def test_missing_inception_weights_is_a_clear_error(tmp_path, monkeypatch):
 def test_gaussian_blur_matches_scipy():
     from scipy import ndimage
 
-    from gan_keras.cli import sanity_table
+    from gan_keras.cli.commands import sanity_table
 
     images = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1))
     for sigma in (0.5, 1.0, 2.0):

@@ -19,7 +19,7 @@ from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_gan, build_m
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import Callback, LoopConfig, train
 from gan_keras.cli import build_parser
-from gan_keras.cli import train as train_command
+from gan_keras.cli.commands import train as train_command
 from gan_keras.recipes import MLP_SCHEDULES, RECIPES, TrainingData
 from tests.conftest import ROOT, assert_one_line_error, call_command, changed, run, snapshot
 
