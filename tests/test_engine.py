@@ -33,7 +33,8 @@ from gan_keras.models.dcgan import build_dcgan
 from gan_keras.models.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
 from gan_keras.data.sources import ArraySource
-from gan_keras.training.loop import BookEngine, Callback, LoopConfig
+from gan_keras.training.engines.book import BookEngine
+from gan_keras.training.loop import Callback, LoopConfig
 
 STEPS = 20
 # Adam moves a weight whose gradient is pure rounding noise by up to one learning rate (2e-4) in either

@@ -19,7 +19,8 @@ from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
 from gan_keras.sampling.plotting import translation_rows
 from gan_keras.recipes import Pix2PixConfig, SRGANConfig
 from gan_keras.data.sources import ArraySource
-from gan_keras.training.loop import LoopConfig, train_step
+from gan_keras.training.engines.book import train_step
+from gan_keras.training.loop import LoopConfig
 from tests.conftest import assert_one_line_error, call_command, changed, run, snapshot
 
 BATCH = 4

@@ -145,7 +145,8 @@ class Recorder:
 
 def test_matching_aware_discriminator_sees_right_fake_and_wrong_pairs():
     from gan_keras.data.sources import CaptionSource
-    from gan_keras.training.loop import LoopConfig, train_step
+    from gan_keras.training.engines.book import train_step
+    from gan_keras.training.loop import LoopConfig
 
     gan = tiny_stage()
     rng = np.random.default_rng(0)

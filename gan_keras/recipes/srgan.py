@@ -42,7 +42,6 @@ def _sr_sizes(config):
 def _load_superres(config, data_dir):
     from gan_keras.data import photos
     from gan_keras.data import resize
-    from gan_keras.evaluation import image_quality
     from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
     if config.dataset == "fashion_mnist":

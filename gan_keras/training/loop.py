@@ -11,10 +11,10 @@ import dataclasses
 import math
 import signal
 
-import numpy as np
 from tqdm import tqdm
 
 from gan_keras.core.errors import NonFiniteError
+from gan_keras.training.engines import make_engine
 
 HISTORY_FIELDS = ("step", "epoch", "d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
 
@@ -35,9 +35,10 @@ class LoopConfig:
         progress: Whether to show a tqdm progress bar.
         adversarial: False trains the generator alone, on its reconstruction
             loss (pix2pix's "L1 only", SRGAN's SRResNet): no discriminator step.
-        engine: "book" (one Keras call per model update; `train_step`) or
-            "compiled" (whole steps in one compiled function; see
-            `gan_keras.training.engines.compiled`). Both run the same `plan_step` inputs.
+        engine: "book" (one Keras call per model update;
+            `gan_keras.training.engines.book`) or "compiled" (whole steps in
+            one compiled function; `gan_keras.training.engines.compiled`).
+            Both run the same `gan_keras.training.plan.plan_step` inputs.
         steps_per_call: Steps per call of the compiled engine. A call never
             passes a step where a callback saves (`Callback.saves_at`), so
             grids, checkpoints and evaluations see the weights of their step.
@@ -210,30 +211,6 @@ def _call_end(step, config, callbacks):
     return last
 
 
-def make_engine(gan, source, config):
-    """The engine `config.engine` names, ready to run steps of `gan` on `source`."""
-    if config.engine == "book":
-        return BookEngine(gan, source, config)
-    from gan_keras.training.engines.compiled import CompiledEngine
-
-    return CompiledEngine(gan, source, config)
-
-
-class BookEngine:
-    """The book's engine: `train_step` per step, one Keras call per model update."""
-
-    def __init__(self, gan, source, config):
-        self.gan, self.source, self.config = gan, source, config
-        patch = tuple(gan.discriminator.outputs[0].shape[1:])  # (1,), or a PatchGAN's (h, w, 1)
-        self.valid = np.ones((source.batch_size, *patch), np.float32)
-        self.fake = np.zeros((source.batch_size, *patch), np.float32)
-
-    def run(self, steps):
-        """Yields the logs of each of `steps` (1-based step numbers, in order) as it is done."""
-        for step in steps:
-            yield train_step(self.gan, self.source, self.config, step, self.valid, self.fake)
-
-
 def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
     """What is non-finite after a step, in words ("" when everything is finite).
 
@@ -257,182 +234,6 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
     if bad:
         return "non-finite weights in " + ", ".join(f"the {group} ({path})" for group, _, path in bad)
     return ""
-
-
-def plan_step(gan, source, config, step):
-    """Everything step `step` (1-based) feeds the models, drawn on the host: a `StepPlan`.
-
-    Both engines run the same plans, so they see the same batches, noise and
-    labels. All randomness comes from `(config.seed, step)`: per
-    discriminator update, noise then labels; then per generator update.
-    """
-    train_d, train_g = config.trains(step)
-    rng = np.random.default_rng([config.seed, step])
-    batch_size = source.batch_size
-    d_updates, g_updates = [], []
-    images = condition = None
-    if train_d:
-        for k in range(config.d_steps):
-            images, condition = source.batch((step - 1) * config.d_steps + k)
-            noise, fake_condition = gan.fake_inputs(rng, batch_size, condition)
-            update = dict(real=gan.discriminator_inputs(images, condition),
-                          generator=gan.generator_inputs(noise, fake_condition),
-                          fake=_extras(gan.discriminator_inputs(None, fake_condition)))
-            if gan.matching_aware:  # real images with wrong conditions are fake too
-                update["wrong"] = gan.discriminator_inputs(images, gan.mismatched(condition))
-            d_updates.append(update)
-    if train_g:
-        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
-            images, condition = source.batch((step - 1) * config.d_steps)
-        for _ in range(config.g_steps):
-            noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
-            update = dict(inputs=gan.generator_inputs(noise, g_condition))
-            if gan.reconstruction:
-                update["targets"] = images
-            g_updates.append(update)
-    epoch = (step - 1) * config.d_steps // source.batches_per_epoch + 1
-    return StepPlan(step=step, epoch=epoch, d=d_updates, g=g_updates)
-
-
-@dataclasses.dataclass(frozen=True)
-class StepPlan:
-    """The inputs of one training step (see `plan_step`).
-
-    Attributes:
-        step: 1-based step number.
-        epoch: 1-based epoch of the step.
-        d: One dict per discriminator update: `real` (the discriminator's
-            input for the real batch), `generator` (the generator's input for
-            the fake batch), `fake` (the discriminator's inputs beside the
-            fake images, e.g. `[labels]`; empty for an unconditional one) and,
-            for a matching-aware discriminator, `wrong` (real images with
-            mismatched conditions). Empty when the schedule skips D.
-        g: One dict per generator update: `inputs` (the combined model's
-            input) and, with a reconstruction loss, `targets` (the real images).
-    """
-
-    step: int
-    epoch: int
-    d: list
-    g: list
-
-
-@dataclasses.dataclass
-class StepResults:
-    """What the models reported in one step, one entry per update (in the plan's order).
-
-    `fake` and `wrong` are the losses as the models computed them (weighted
-    by one half for a matching-aware discriminator); `accuracy` holds each
-    discriminator update's mean accuracy over its batches. `g_loss` is the
-    combined model's whole loss, or its adversarial part when it has a
-    reconstruction loss (then in `content`).
-    """
-
-    real: list = dataclasses.field(default_factory=list)
-    fake: list = dataclasses.field(default_factory=list)
-    wrong: list = dataclasses.field(default_factory=list)
-    accuracy: list = dataclasses.field(default_factory=list)
-    g_loss: list = dataclasses.field(default_factory=list)
-    fooled: list = dataclasses.field(default_factory=list)
-    content: list = dataclasses.field(default_factory=list)
-
-
-def with_images(images, extras):
-    """The discriminator's input: `images`, or `[images, *extras]` (a plan's `fake` extras)."""
-    return [images, *extras] if extras else images
-
-
-def fake_weight(gan):
-    """The weight of each fake (and mismatched) sample in the discriminator's loss: 1/2 when matching-aware."""
-    return 0.5 if gan.matching_aware else 1.0
-
-
-def train_step(gan, source, config, step, valid, fake):
-    """Runs training step `step` (1-based) with the book's engine and returns its logs.
-
-    The book's engine: per discriminator update, `generator.predict_on_batch`
-    then `discriminator.train_on_batch` on the real and on the fake batch
-    (and on mismatched pairs for a matching-aware discriminator); per
-    generator update, `combined.train_on_batch`.
-
-    Args:
-        gan: The `GAN`.
-        source: The real-data source: `batch(i)` gives `(images, condition)`,
-            the condition being labels, input images (paired data) or None.
-        config: `LoopConfig` (seed, d_steps, g_steps, schedule).
-        step: 1-based step number; all randomness comes from `(seed, step)`.
-        valid: The "real" labels: ones of the discriminator's output shape.
-        fake: The "fake" labels: zeros of that shape.
-
-    Returns:
-        dict with step, epoch, d_loss_real, d_loss_fake, d_loss, d_acc,
-        g_loss, scam_ratio (NaN for a model the schedule skipped), and the
-        GAN's `log_fields` (g_content, the reconstruction loss; d_loss_wrong,
-        a matching-aware discriminator's loss on real images with wrong
-        conditions). g_loss is the combined model's whole loss, so for
-        StackGAN it includes the weighted KL term.
-    """
-    plan = plan_step(gan, source, config, step)
-    half = fake_weight(gan)
-    weights = np.full(source.batch_size, half, np.float32) if gan.matching_aware else None
-    results = StepResults()
-    for update in plan.d:
-        fakes = np.asarray(gan.generator.predict_on_batch(update["generator"]))
-        real = gan.discriminator.train_on_batch(update["real"], valid)
-        false = gan.discriminator.train_on_batch(with_images(fakes, update["fake"]), fake, sample_weight=weights)
-        results.real.append(real[0])
-        results.fake.append(false[0])
-        judged = [real[1], false[1]]
-        if "wrong" in update:
-            wrong = gan.discriminator.train_on_batch(update["wrong"], fake, sample_weight=weights)
-            results.wrong.append(wrong[0])
-            judged.append(wrong[1])
-        results.accuracy.append(float(np.mean(judged)))
-    for update in plan.g:
-        targets = gan.generator_targets(valid, update.get("targets"))
-        if gan.reconstruction:
-            result = gan.combined.train_on_batch(update["inputs"], targets, return_dict=True)
-            results.g_loss.append(result["binary_crossentropy_loss"])
-            results.fooled.append(result["accuracy"])
-            results.content.append(next(v for k, v in result.items()
-                                        if k.endswith("_loss") and k not in ("loss", "binary_crossentropy_loss")))
-        else:
-            g_loss, g_acc = gan.combined.train_on_batch(update["inputs"], targets)
-            results.g_loss.append(g_loss)
-            results.fooled.append(g_acc)
-    return step_logs(gan, plan, results)
-
-
-def step_logs(gan, plan, results):
-    """The history row of one step from its `StepResults` (see `train_step` for the columns)."""
-    nan = float("nan")
-    logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
-    logs.update({name: nan for name in gan.log_fields})
-    # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
-    # real + (fake + mismatched) / 2); the logs show the unweighted losses.
-    half = fake_weight(gan)
-    if plan.d:
-        logs.update(
-            d_loss_real=float(np.mean(results.real)),
-            d_loss_fake=float(np.mean(results.fake)) / half,
-            d_acc=float(np.mean(results.accuracy)),
-        )
-        if results.wrong:
-            logs["d_loss_wrong"] = float(np.mean(results.wrong)) / half
-    if plan.g:
-        logs.update(g_loss=float(np.mean(results.g_loss)), scam_ratio=float(np.mean(results.fooled)))
-        if results.content:
-            logs["g_content"] = float(np.mean(results.content))
-    # The discriminator's loss: real half, fake half (StackGAN: fakes and mismatched pairs share the fake half).
-    fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"]) if gan.matching_aware else logs["d_loss_fake"]
-    logs["d_loss"] = 0.5 * (logs["d_loss_real"] + fake_half)
-    logs.update(step=plan.step, epoch=plan.epoch)
-    return logs
-
-
-def _extras(discriminator_input):
-    """The parts of a discriminator input after the images (its conditions), as a list."""
-    return list(discriminator_input[1:]) if isinstance(discriminator_input, list) else []
 
 
 class _StopRequests:

@@ -74,7 +74,7 @@ class EngineSteps:
     """Steps of `gan_keras.training.loop`'s engines (what the scripts run): `steps_per_call` steps per call."""
 
     def __init__(self, gan, source, seed=0, engine="book", steps_per_call=1):
-        from gan_keras.training.loop import make_engine
+        from gan_keras.training.engines import make_engine
 
         self.steps_per_call = steps_per_call
         config = LoopConfig(total_steps=10**9, seed=seed, progress=False, engine=engine,
