@@ -36,7 +36,9 @@ train: venv data
 train-full: venv data
 	$(PY) scripts/train_fashion.py --epochs 10 --resume
 
+# The layers contract first (setup.cfg: imports only go down), then the tests.
 test: venv
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 # The frozen-discriminator contract, training steps and exact resume on Keras' JAX and PyTorch

@@ -6,6 +6,22 @@ before Keras (and TensorFlow) is loaded. In a notebook:
     import gan_keras
     gan_keras.train_recipe(gan_keras.RECIPES["dcgan"], gan_keras.DCGANConfig(),
                            gan_keras.RunConfig(output_dir="outputs/nb", steps=100))
+
+The layers, top to bottom; a layer imports only the layers below it (the
+`[importlinter]` contract of setup.cfg, checked by `lint-imports` in
+`make test`):
+
+    cli         flags, commands (cli/commands/), views (cli/views/: comparison, timing benchmark)
+    recipes     one file per GAN: config, assembly, phases
+    runs        one run: folder lock, run config, the run, phases, report, animation
+    evaluation  metrics, classifier, image quality, evaluators, evaluation callbacks
+    training    loop, step plan, engines/, checkpoint, EMA, devices, callbacks
+    sampling    the saved generator (artifact), grids/plots, latent walks
+    data        datasets, batch sources, edges, captions, photos, resizing
+    models      pure Keras builders
+    core        errors, atomic files, checks, configs, the GAN, conditions, the combined model
+
+Each folder's `__init__` says what lives in each of its modules.
 """
 
 import importlib
@@ -19,7 +35,7 @@ _EXPORTS = {
     "GAN": "gan_keras.core.gan",
     "train": "gan_keras.training.loop",
     "LoopConfig": "gan_keras.training.loop",
-    "RunConfig": "gan_keras.core.config",
+    "RunConfig": "gan_keras.runs.config",
     "RECIPES": "gan_keras.recipes",
     "DCGANConfig": "gan_keras.recipes",
     "CGANConfig": "gan_keras.recipes",

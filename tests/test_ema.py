@@ -12,12 +12,13 @@ from gan_keras.training import callbacks as cb
 from gan_keras.training import ema as ema_module
 from gan_keras import evaluation
 from gan_keras.training.checkpoint import CheckpointError
-from gan_keras.core.config import ConfigError, RunConfig
+from gan_keras.core.config import ConfigError
+from gan_keras.runs.config import RunConfig
 from gan_keras.training.ema import GeneratorAverage
 from gan_keras.runs.run import run_training
 from gan_keras.core.gan import GAN
-from gan_keras.models.dcgan import build_dcgan
-from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.recipes.dcgan import build_dcgan
+from gan_keras.recipes.mlp import build_mlp_gan
 from gan_keras.recipes import DCGANConfig
 from gan_keras.data.sources import ArraySource
 

@@ -17,10 +17,10 @@ from gan_keras.evaluation import classifier
 from gan_keras import evaluation
 from gan_keras.core.errors import UserError
 from gan_keras.sampling import artifact
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.runs.run import run_training
-from gan_keras.models.cgan import build_cgan
-from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.recipes.cgan import build_cgan
+from gan_keras.recipes.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import TrainingRun
 from tests.conftest import ROOT, assert_one_line_error, call_command, run
@@ -195,7 +195,8 @@ def test_gaussian_blur_matches_scipy():
 
 def test_evaluate_script_scores_a_saved_generator(tmp_path, fashion, capsys):
     keras.utils.set_random_seed(0)
-    build_mlp_gan(4, jit_compile=False).save_generator(str(tmp_path / "g.keras"))  # pixel range in g.json
+    # The pixel range goes into g.json.
+    artifact.save_gan_generator(str(tmp_path / "g.keras"), build_mlp_gan(4, jit_compile=False))
     # In this process (TensorFlow is loaded already); the one-line errors below run the script as a user does.
     status = call_command("evaluate", "--generator", tmp_path / "g.keras", "--n", 200, "--json", tmp_path / "out.json")
     stdout = capsys.readouterr().out

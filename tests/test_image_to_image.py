@@ -10,9 +10,10 @@ import pytest
 from gan_keras.sampling import artifact
 from gan_keras.training import callbacks as cb
 from gan_keras.core.combined import build_combined, default_optimizer
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.evaluation.translation import TranslationEvaluation
 from gan_keras.runs.run import run_training
+from gan_keras.core.conditions import InputImage
 from gan_keras.core.gan import GAN
 from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
@@ -28,22 +29,22 @@ BATCH = 4
 
 def tiny_pix2pix(loss="gan+l1"):
     generator, discriminator = build_unet_generator(filters=8), build_patch_discriminator(filters=8)
+    condition = InputImage(discriminator_sees_input=True, reconstruction=True)
     combined = build_combined(generator, discriminator, default_optimizer(), default_optimizer(), jit_compile=False,
-                              discriminator_sees_input=True, reconstruction_loss="mae",
+                              condition=condition, reconstruction_loss="mae",
                               adversarial_weight=0.0 if loss == "l1" else 1.0,
                               reconstruction_weight=0.0 if loss == "gan" else 100.0)
-    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True,
-               discriminator_sees_input=True, reconstruction=True, name="pix2pix")
+    return GAN(generator, discriminator, combined, latent_dim=0, condition=condition, name="pix2pix")
 
 
 def tiny_srgan(adversarial_weight=1e-3):
     generator = build_srresnet(channels=1, filters=8, blocks=1)
     discriminator = build_sr_discriminator((28, 28, 1), filters=(8, 16), dense=16)
+    condition = InputImage(reconstruction=True)
     combined = build_combined(generator, discriminator, default_optimizer(), default_optimizer(), jit_compile=False,
-                              reconstruction_loss="mse", adversarial_weight=adversarial_weight,
+                              condition=condition, reconstruction_loss="mse", adversarial_weight=adversarial_weight,
                               reconstruction_weight=1.0)
-    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True, reconstruction=True,
-               name="srgan")
+    return GAN(generator, discriminator, combined, latent_dim=0, condition=condition, name="srgan")
 
 
 def pairs(n=16, seed=0, small=False):
@@ -63,7 +64,7 @@ def test_d_steps_change_d_only_and_the_combined_step_g_only(build, small):
     gan.discriminator.train_on_batch(gan.discriminator_inputs(targets, inputs), np.ones((BATCH, *patch)))
     assert changed(g0, snapshot(gan.generator)) == [] and changed(d0, snapshot(gan.discriminator))
     g1, d1 = snapshot(gan.generator), snapshot(gan.discriminator)
-    gan.combined.train_on_batch(inputs, gan.generator_targets(np.ones((BATCH, *patch)), targets))
+    gan.combined.train_on_batch(inputs, gan.condition.generator_targets(np.ones((BATCH, *patch)), targets))
     assert changed(d1, snapshot(gan.discriminator)) == []  # weights and BatchNormalization statistics
     assert len(changed(g1, snapshot(gan.generator))) >= len(gan.generator.trainable_variables)
 
@@ -194,7 +195,8 @@ def test_vgg_content_loss_plumbing_with_random_weights():
     generator = build_srresnet(channels=1, filters=8, blocks=1)
     discriminator = build_sr_discriminator((28, 28, 1), filters=(8,), dense=8)
     combined = build_combined(generator, discriminator, default_optimizer(), default_optimizer(), jit_compile=False,
-                              reconstruction_loss=loss, adversarial_weight=1e-3, reconstruction_weight=1.0)
+                              condition=InputImage(), reconstruction_loss=loss, adversarial_weight=1e-3,
+                              reconstruction_weight=1.0)
     result = combined.train_on_batch(real[:, ::4, ::4], [np.ones((2, 1)), real], return_dict=True)
     assert np.isfinite(result["vgg_content_loss"])
 

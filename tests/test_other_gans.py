@@ -14,8 +14,11 @@ import pytest
 
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
-from gan_keras.models.cgan import build_cgan, build_cgan_discriminator, build_cgan_generator
-from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_gan, build_mlp_generator
+from gan_keras.models.cgan import build_cgan_discriminator, build_cgan_generator
+from gan_keras.recipes.cgan import build_cgan
+from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_generator
+from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.core.conditions import Unconditional
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import Callback, LoopConfig, train
 from gan_keras.cli import build_parser
@@ -83,7 +86,7 @@ def test_mlp_architecture_and_pixel_range():
     images = np.asarray(generator(noise, training=False))
     assert images.shape == (5, 28, 28, 1) and images.min() >= 0.0 and images.max() <= 1.0
     gan = build_mlp_gan(4, jit_compile=False)
-    assert gan.pixel_range == (0.0, 1.0) and not gan.conditional
+    assert gan.pixel_range == (0.0, 1.0) and gan.condition == Unconditional()
     np.testing.assert_allclose(gan.to_tanh_range(np.array([0.0, 0.5, 1.0])), [-1.0, 0.0, 1.0])
 
 
@@ -121,7 +124,7 @@ def tiny_data(pixel_range=(-1.0, 1.0), n=12, seed=0):
 def test_frozen_discriminator_contract_with_labels(cgan):
     generator, discriminator, combined = cgan.generator, cgan.discriminator, cgan.combined
     rng = np.random.default_rng(1)
-    noise, labels = cgan.sample_noise(rng, BATCH), cgan.sample_labels(rng, BATCH)
+    noise, labels = cgan.fake_inputs(rng, BATCH)
     images, _ = tiny_data(n=BATCH)
     ones = np.ones((BATCH, 1), "float32")
 
@@ -187,8 +190,11 @@ def test_one_side_schedule_leaves_the_generator_alone_for_30_steps():
 
 
 def configs(*argv, data=None):
+    """The configs of `gan-keras train ARGV...`, the run config's open defaults filled in from `data`."""
     args = build_parser().parse_args(["train", *argv])
-    return train_command.configs_from_args(args, RECIPES[args.gan], data)
+    recipe = RECIPES[args.gan]
+    model, options, run_config = train_command.configs_from_args(args, recipe)
+    return model, options, recipe.with_batch_size(run_config, data)
 
 
 def test_command_defaults_follow_the_dataset_and_schedule():
@@ -200,6 +206,9 @@ def test_command_defaults_follow_the_dataset_and_schedule():
     assert configs("mlp", "--schedule", "one-side", data=whole_class)[2].batch_size == 9
     assert configs("mlp", "--output-dir", "x", "--batch-size", "7", data=whole_class)[2].batch_size == 7
     assert configs("mlp")[2].batch_size == 64
+    # The flags become configs once: the data-dependent default stays open until the data is there.
+    args = build_parser().parse_args(["train", "mlp", "--schedule", "one-side"])
+    assert train_command.configs_from_args(args, RECIPES["mlp"])[2].batch_size is None
 
 
 def test_mlp_script_one_side_run_uses_the_whole_class_as_one_batch(tiny_fashion_dir, tmp_path):
@@ -252,7 +261,7 @@ def test_batch_larger_than_the_class_exits_2_with_one_line(tiny_fashion_dir, tmp
 
 def test_mismatched_labels_are_always_another_class(cgan):
     labels = np.random.default_rng(0).integers(0, 10, 1000).astype(np.int32)
-    wrong = cgan.mismatched(labels)
+    wrong = cgan.condition.mismatched(labels)
     assert wrong.dtype == np.int32 and wrong.min() >= 0 and wrong.max() <= 9
     assert not np.any(wrong == labels)
     assert len(np.unique(wrong[labels == 3])) == 9  # every other class occurs

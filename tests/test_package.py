@@ -8,10 +8,12 @@ import sys
 import numpy as np
 import pytest
 
+from gan_keras.core.noise import balanced_labels
 from gan_keras.sampling import artifact
 from gan_keras.cli import flags
 from gan_keras.core import fileio
-from gan_keras.core.config import ConfigError, RunConfig
+from gan_keras.core.config import ConfigError
+from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import UserError
 from gan_keras.recipes import RECIPES, DCGANConfig, MLPConfig
 from tests.conftest import ROOT, assert_one_line_error, call_command, run
@@ -92,13 +94,13 @@ def test_bad_values_exit_2_with_one_line(tmp_path, args, words):
 
 
 def test_generator_artifact_round_trip_and_npz_samples(tmp_path):
-    from gan_keras.models.cgan import build_cgan
+    from gan_keras.recipes.cgan import build_cgan
 
     gan = build_cgan(8, jit_compile=False)
     path = str(tmp_path / "g.keras")
-    gan.save_generator(path)
+    artifact.save_gan_generator(path, gan)
     loaded = artifact.load_generator(path)
-    assert loaded.info == gan.generator_info()
+    assert loaded.info == artifact.info_of(gan)
     assert loaded.info.num_classes == 10 and loaded.info.image_shape == (28, 28, 1)
     assert call_command("sample", "--generator", path, "--out", tmp_path / "s.npz", "--n", 25) == 0
     arrays = np.load(tmp_path / "s.npz")
@@ -118,10 +120,10 @@ def test_generator_artifact_round_trip_and_npz_samples(tmp_path):
     ({"colour": "red"}, "unknown field(s) colour"),
 ])
 def test_hand_edited_generator_info_is_refused_in_one_line(tmp_path, edit, words):
-    from gan_keras.models.mlp import build_mlp_gan
+    from gan_keras.recipes.mlp import build_mlp_gan
 
     path = str(tmp_path / "g.keras")
-    build_mlp_gan(4, jit_compile=False).save_generator(path)
+    artifact.save_gan_generator(path, build_mlp_gan(4, jit_compile=False))
     sidecar = tmp_path / "g.json"
     sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), **edit}))
     with pytest.raises(UserError, match="g.json") as error:
@@ -130,10 +132,10 @@ def test_hand_edited_generator_info_is_refused_in_one_line(tmp_path, edit, words
 
 
 def test_one_dimensional_generator_samples_to_npz_not_png(tmp_path):
-    from gan_keras.models.gaussian import build_gaussian_gan
+    from gan_keras.recipes.gaussian import build_gaussian_gan
 
     path = str(tmp_path / "g.keras")
-    build_gaussian_gan(4.0, 1.25, jit_compile=False).save_generator(path)
+    artifact.save_gan_generator(path, build_gaussian_gan(4.0, 1.25, jit_compile=False))
     assert call_command("sample", "--generator", path, "--out", tmp_path / "s.png") == 2
     assert not (tmp_path / "s.png").exists()
     assert call_command("sample", "--generator", path, "--out", tmp_path / "s.npz", "--n", 50) == 0
@@ -141,9 +143,9 @@ def test_one_dimensional_generator_samples_to_npz_not_png(tmp_path):
 
 
 def test_balanced_labels():
-    np.testing.assert_array_equal(artifact.balanced_labels(6, 3), [0, 1, 2, 0, 1, 2])
-    np.testing.assert_array_equal(artifact.balanced_labels(6, 3, "blocks"), [0, 0, 1, 1, 2, 2])
-    np.testing.assert_array_equal(artifact.balanced_labels(4, [5, 9]), [5, 9, 5, 9])
+    np.testing.assert_array_equal(balanced_labels(6, 3), [0, 1, 2, 0, 1, 2])
+    np.testing.assert_array_equal(balanced_labels(6, 3, "blocks"), [0, 0, 1, 1, 2, 2])
+    np.testing.assert_array_equal(balanced_labels(4, [5, 9]), [5, 9, 5, 9])
 
 
 def test_atomic_write_keeps_the_old_file_on_failure_and_leaves_no_temp(tmp_path):

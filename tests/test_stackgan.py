@@ -117,6 +117,7 @@ def test_text_encoder_tells_class_and_attributes_and_is_frozen():
 
 def tiny_stage(stage=1, stage1=None, kl_weight=2.0):
     from gan_keras.core.combined import build_combined
+    from gan_keras.core.conditions import Caption
     from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
 
@@ -126,9 +127,9 @@ def tiny_stage(stage=1, stage1=None, kl_weight=2.0):
     else:
         generator = models.build_stage2_generator(stage1, filters=8, residual_blocks=1, **sizes)
     discriminator = models.build_stack_discriminator(14 if stage == 1 else 28, 5, filters=8, compressed_dim=4)
-    combined = build_combined(generator, discriminator)
-    return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]), captioned=True,
-               matching_aware=True, previous_stage=stage1)
+    combined = build_combined(generator, discriminator, condition=Caption())
+    return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]),
+               condition=Caption(), previous_stage=stage1)
 
 
 class Recorder:

@@ -10,11 +10,11 @@ import pytest
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
 from gan_keras.cli.flags import UserError
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.runs.run import run_training
 from gan_keras.recipes import DCGANConfig, MLPConfig
-from gan_keras.models.dcgan import build_dcgan
-from gan_keras.models.mlp import build_mlp_gan
+from gan_keras.recipes.dcgan import build_dcgan
+from gan_keras.recipes.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import Callback, LoopConfig, train
 

@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_keras.core.noise import sample_noise
+from gan_keras.core.pixels import to_tanh_range
 from gan_keras.runs import animation
 from gan_keras.sampling import artifact
 from gan_keras.cli.views import comparison
 from gan_keras.sampling import latent
-from gan_keras.models.cgan import build_cgan
-from gan_keras.models.dcgan import build_dcgan
+from gan_keras.recipes.cgan import build_cgan
+from gan_keras.recipes.dcgan import build_dcgan
 from gan_keras.sampling.plotting import save_image_grid
 from tests.conftest import call_command
 from tests.test_training import tiny_run
@@ -40,8 +42,8 @@ def saved_generators(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("generators")
     keras.utils.set_random_seed(0)
-    build_cgan(LATENT, jit_compile=False).save_generator(str(folder / "cgan.keras"))
-    build_dcgan(LATENT, jit_compile=False).save_generator(str(folder / "dcgan.keras"))
+    artifact.save_gan_generator(str(folder / "cgan.keras"), build_cgan(LATENT, jit_compile=False))
+    artifact.save_gan_generator(str(folder / "dcgan.keras"), build_dcgan(LATENT, jit_compile=False))
     return folder
 
 
@@ -50,11 +52,11 @@ def test_interpolation_ends_are_the_samples_of_the_end_points(saved_generators):
     walk = latent.interpolation(generator, np.random.default_rng(3), rows=3, steps=5)
     assert walk["images"].shape == (15, 28, 28, 1)
     np.testing.assert_array_equal(walk["labels"], np.repeat([0, 1, 2], 5))
-    ends = artifact.sample_noise(np.random.default_rng(3), 6, LATENT, "normal")
+    ends = sample_noise(np.random.default_rng(3), 6, LATENT, "normal")
     np.testing.assert_array_equal(walk["noise"][[0, 4, 5, 9]], ends[[0, 1, 2, 3]])
     for row in range(3):
         first, last = row * 5, row * 5 + 4
-        alone = artifact.to_tanh_range(generator.generate(ends[2 * row:2 * row + 2], np.array([row, row])),
+        alone = to_tanh_range(generator.generate(ends[2 * row:2 * row + 2], np.array([row, row])),
                                        generator.info.pixel_range)
         np.testing.assert_allclose(walk["images"][[first, last]], alone, atol=1e-5)
     inner = walk["images"][1:4]

@@ -9,10 +9,17 @@
     gan-keras compare outputs/fashion_dcgan outputs/fashion_dcgan_b64 --out comparison
     gan-keras translate | sanity-table | train-classifier | benchmark
 
-Each subcommand is a module of this package with `add_arguments(parser)` and
-`run(args) -> exit status`; the scripts in `scripts/` call the same modules.
-Flags are checked before Keras is imported, so a typo fails at once with one
-line and exit status 2.
+Each subcommand is a module of `gan_keras.cli.commands` with
+`add_arguments(parser)` and `run(args) -> exit status`; the scripts in
+`scripts/` call the same modules. Flags are checked before Keras is imported,
+so a typo fails at once with one line and exit status 2.
+
+Modules:
+    flags: command-line plumbing: flags made from configs, one-line errors, exit statuses.
+    commands/: one module per subcommand.
+    views/: what `compare` and `benchmark` compute and show (comparison, timing).
+
+The top layer: may import every other layer of gan_keras.
 """
 
 import dataclasses
@@ -21,6 +28,8 @@ import sys
 from typing import Callable
 
 from gan_keras.cli import flags
+from gan_keras.cli.commands import train as train_gan
+from gan_keras.recipes import RECIPES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,12 +55,9 @@ def _module_command(name, module, help):
 
 def train_command(key):
     """The `Command` that trains the recipe `key` (dcgan, cgan, mlp, gaussian)."""
-    from gan_keras.cli.commands import train
-    from gan_keras.recipes import RECIPES
-
     recipe = RECIPES[key]
-    return Command(key, recipe.summary, lambda parser: train.add_arguments(parser, recipe),
-                   lambda args: train.run(args, recipe), description=f"Trains {recipe.summary}.")
+    return Command(key, recipe.summary, lambda parser: train_gan.add_arguments(parser, recipe),
+                   lambda args: train_gan.run(args, recipe), description=f"Trains {recipe.summary}.")
 
 
 COMMANDS = {
@@ -76,8 +82,6 @@ COMMANDS = {
 
 def build_parser(prog="gan-keras"):
     """The `gan-keras` parser with every subcommand."""
-    from gan_keras.recipes import RECIPES
-
     parser = flags.ArgumentParser(prog=prog, description="The GANs of Deep Learning for Vision Systems, chapter 8, "
                                                        "on Keras 3.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,

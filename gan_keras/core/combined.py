@@ -21,6 +21,8 @@ import contextlib
 import keras
 from keras import layers
 
+from gan_keras.core.conditions import Unconditional
+
 LEARNING_RATE = 2e-4
 BETA_1 = 0.5
 
@@ -28,11 +30,9 @@ BETA_1 = 0.5
 class FrozenDiscriminatorGAN(keras.Model):
     """`discriminator(generator(inputs))`, training the generator only.
 
-    The generator's first input is the noise; any further inputs (class
-    labels of a conditional GAN) are passed on to the discriminator after the
-    image, in the same order. An image-conditioned generator (pix2pix, SRGAN)
-    takes one input image; its discriminator sees the generated image and,
-    with `discriminator_sees_input`, that input image after it.
+    What the discriminator judges beside the generated images is the
+    condition's (`condition.judged_inputs`): nothing, the class labels or
+    caption vectors the generator got, or (pix2pix) its input image.
 
     Args:
         generator: `keras.Model` mapping noise (and conditions) to images.
@@ -43,14 +43,14 @@ class FrozenDiscriminatorGAN(keras.Model):
             batch, as in Keras 2 and the book; default) or "moving" (their
             moving statistics, what a frozen layer does in Keras 3). Neither
             changes the stored statistics.
-        discriminator_sees_input: Whether the discriminator gets
-            `[image, generator input]` (pix2pix's conditional discriminator).
+        condition: The GAN's condition (`gan_keras.core.conditions`;
+            default `Unconditional()`).
         reconstruction: Whether the model also outputs the generated images,
             `[validity, images]`, for a reconstruction loss against the real
             images (pix2pix's L1, SRGAN's content loss).
     """
 
-    def __init__(self, generator, discriminator, discriminator_norm="batch", discriminator_sees_input=False,
+    def __init__(self, generator, discriminator, discriminator_norm="batch", condition=None,
                  reconstruction=False, name="combined", **kwargs):
         if discriminator_norm not in NORM_MODES:
             raise ValueError(f"discriminator_norm must be one of {NORM_MODES}, got {discriminator_norm!r}")
@@ -58,16 +58,12 @@ class FrozenDiscriminatorGAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_norm = discriminator_norm
-        self.discriminator_sees_input = discriminator_sees_input
+        self.condition = condition if condition is not None else Unconditional()
         self.reconstruction = reconstruction
 
     def call(self, inputs, training=None):
         images = self.generator(inputs, training=training)
-        if self.discriminator_sees_input:
-            judged = [images, inputs]
-        else:
-            conditions = list(inputs[1:]) if isinstance(inputs, (list, tuple)) else []
-            judged = [images, *conditions] if conditions else images
+        judged = self.condition.judged_inputs(images, inputs)
         with _frozen_normalization(self.discriminator, self.discriminator_norm):
             validity = self.discriminator(judged, training=training)
         return [validity, images] if self.reconstruction else validity
@@ -93,7 +89,7 @@ class FrozenDiscriminatorGAN(keras.Model):
 
 
 def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None, jit_compile="auto",
-                   discriminator_norm="batch", discriminator_sees_input=False, reconstruction_loss=None,
+                   discriminator_norm="batch", condition=None, reconstruction_loss=None,
                    adversarial_weight=1.0, reconstruction_weight=100.0):
     """Compiles the discriminator and returns the compiled combined model.
 
@@ -117,7 +113,8 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
             this DCGAN (see benchmarks/train_step.py).
         discriminator_norm: "batch" (default) or "moving"; see
             `FrozenDiscriminatorGAN`.
-        discriminator_sees_input: See `FrozenDiscriminatorGAN`.
+        condition: The GAN's condition (see `FrozenDiscriminatorGAN`); its
+            `reconstruction` must match whether `reconstruction_loss` is given.
         reconstruction_loss: None (the book's GANs: the adversarial loss
             alone), or "mae" (pix2pix's L1), "mse" (SRGAN's pixel content
             loss) or a loss function `(real, generated) -> loss` (SRGAN's VGG
@@ -132,7 +129,8 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
         The compiled `FrozenDiscriminatorGAN`.
 
     Raises:
-        ValueError: if both optimizers are the same object.
+        ValueError: if both optimizers are the same object, or the condition
+            and `reconstruction_loss` disagree.
     """
     d_optimizer = d_optimizer or default_optimizer()
     g_optimizer = g_optimizer or default_optimizer()
@@ -144,7 +142,10 @@ def build_combined(generator, discriminator, d_optimizer=None, g_optimizer=None,
         metrics=["accuracy"],
         jit_compile=jit_compile,
     )
-    combined = FrozenDiscriminatorGAN(generator, discriminator, discriminator_norm, discriminator_sees_input,
+    condition = condition if condition is not None else Unconditional()
+    if condition.reconstruction != (reconstruction_loss is not None):
+        raise ValueError(f"{condition} {'needs' if condition.reconstruction else 'takes no'} reconstruction_loss")
+    combined = FrozenDiscriminatorGAN(generator, discriminator, discriminator_norm, condition,
                                       reconstruction=reconstruction_loss is not None)
     # The combined model's accuracy against "real" labels is the share of
     # fakes the discriminator calls real (the "scam ratio").

@@ -1,0 +1,14 @@
+"""Real samples: datasets as numpy arrays, the batches of each step, and what is derived from images.
+
+Modules:
+    datasets: Fashion-MNIST and MNIST as uint8 arrays (IDX files checked, found locally before any
+        download), their sizes and class names.
+    sources: where real training samples come from, one batch per step.
+    edges: edge maps of 28x28 images (Canny, thinning), the inputs of pix2pix "edges2fashion".
+    captions: captions of Fashion-MNIST images made from their pixels, for the text-to-image GAN.
+    photos: real photographs for super-resolution, from data shipped inside installed packages.
+    resize: resizing for 4x super-resolution: low-resolution inputs and the bicubic baseline.
+
+May import: `gan_keras.models`, `gan_keras.core`. No Keras at module level: `gan_keras.cli` imports
+`datasets` while it parses flags.
+"""

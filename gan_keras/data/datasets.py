@@ -292,7 +292,7 @@ def _checked(arrays, sources):
 
 def _download(name):
     """keras' own loader (downloads into keras' cache); imports keras only here."""
-    from keras import datasets
+    from keras import datasets  # Keras loads only for this download, not while flags are parsed
 
     loader = datasets.fashion_mnist if name == "fashion_mnist" else datasets.mnist
     (x_train, y_train), (x_test, y_test) = loader.load_data()

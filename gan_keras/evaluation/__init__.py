@@ -4,6 +4,21 @@ The pipeline, one module each: images in [-1, 1] -> a frozen network
 (`features`) -> features, against those of real images (`reference`) -> the
 numpy metrics of `gan_keras.evaluation.metrics` (`evaluator`); `callback` runs it during
 training. See `gan_keras.evaluation.evaluator` for what the numbers mean.
+
+Modules:
+    metrics: numpy-only Fréchet distance, KID, classifier score, precision/recall/density/coverage.
+    moments: the 1-D Gaussian GAN's target, moments, KS distance and convergence rule.
+    image_quality: PSNR and SSIM against a reference, as the super-resolution papers measure them.
+    classifier: the shipped frozen Fashion-MNIST classifier (weights in `assets/`) and how it was trained.
+    features: the frozen networks that turn images into features (the classifier, InceptionV3).
+    reference: real Fashion-MNIST images to compare with: seeded subsets of a split.
+    evaluator: `Evaluator`: samples against the reference, and the real-data floor.
+    callback: `EvaluationCallback`: evaluations during training, the best generator kept.
+    translation: held-out scores of image-to-image generators (pix2pix, SRGAN).
+    captioned: held-out scores of the text-to-image generator (StackGAN).
+
+May import: `gan_keras.training` (its `Callback`), `gan_keras.sampling`, `gan_keras.data`,
+`gan_keras.models`, `gan_keras.core`.
 """
 
 from gan_keras.evaluation.callback import BEST_GENERATOR_FILE, BEST_METRICS_FILE, EvaluationCallback

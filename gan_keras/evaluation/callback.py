@@ -9,7 +9,9 @@ import numpy as np
 from gan_keras.sampling import artifact
 from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data.datasets import FASHION_CLASSES
 from gan_keras.evaluation.evaluator import FIELDS, Evaluator
+from gan_keras.training.callbacks import generator_of
 from gan_keras.training.loop import Callback
 
 EMA_FIELDS = tuple(f"ema_{name}" for name in FIELDS)  # the averaged generator's metrics (`--ema`)
@@ -79,7 +81,7 @@ class EvaluationCallback(Callback):
         gan = run.gan
         rng = np.random.default_rng([self.evaluator.seed, 0, 1])  # steps draw from (seed, step), grids (seed, 0)
         self.noise = gan.sample_noise(rng, self.n)
-        self.labels = artifact.balanced_labels(self.n, gan.num_classes) if gan.conditional else None
+        self.labels = gan.condition.evaluation_conditions(self.n)
         self.best_fd = math.inf
         if run.step == 0:
             for path in (self.best_path, artifact.sidecar_path(self.best_path), self.best_metrics_path):
@@ -95,8 +97,6 @@ class EvaluationCallback(Callback):
     def on_step_end(self, run, logs):
         if not self.saves_at(run.step):
             return
-        from gan_keras.training.callbacks import generator_of
-
         result = self.evaluate(run.gan)
         logs.update({name: result.get(name, math.nan) for name in FIELDS})
         candidates = [("generator", result, run.gan)]
@@ -123,8 +123,6 @@ class EvaluationCallback(Callback):
         """For a conditional GAN, the conditional accuracy of each class at the last evaluation (Markdown)."""
         if not self.results or "class_accuracy" not in self.results[-1][1]:
             return []
-        from gan_keras.data.datasets import FASHION_CLASSES
-
         step, result, ema = self.results[-1]
         generators = [("generator", result)] + ([("averaged generator", ema)] if ema is not None else [])
         lines = ["", f"## Conditional accuracy per class (step {step})", "",
@@ -149,7 +147,8 @@ class EvaluationCallback(Callback):
         return self.evaluator.evaluate(np.clip(np.concatenate(images), -1.0, 1.0), self.labels)
 
     def _save_best(self, step, gan, which, result):
-        gan.save_generator(self.best_path)  # with its sidecar, so `gan-keras sample` and `evaluate` can use it
+        # With its sidecar, so that `gan-keras sample` and `evaluate` can use it.
+        artifact.save_gan_generator(self.best_path, gan)
         fileio.write_text(self.best_metrics_path, json.dumps({"step": step, "generator": which, **result}, indent=1))
 
 

@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from gan_keras.sampling import artifact
+from gan_keras.core.pixels import to_uint8
 from gan_keras.core import fileio
 from gan_keras.data import resize
 from gan_keras.evaluation.translation import OUTPUTS_FILE, HeldOutEvaluation
@@ -141,11 +141,11 @@ class CaptionEvaluation(HeldOutEvaluation):
         group_noise = gan.sample_noise(rng, DIVERSITY_SAMPLES)
         groups = [gan.to_tanh_range(gan.generate(group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0)))
                   for v in np.asarray(self.preview[0], np.float32)]
-        arrays = {"captions": self.texts, "labels": self.labels, "outputs": artifact.to_uint8(outputs)}
+        arrays = {"captions": self.texts, "labels": self.labels, "outputs": to_uint8(outputs)}
         scored = [(f"{self.names[0]} (step {run.step})", outputs, groups)]
         if gan.previous_stage is not None:
             before = gan.to_tanh_range(gan.generate_previous_stage(noise, self.vectors, batch_size=1000))
-            arrays["stage1_outputs"] = artifact.to_uint8(before)
+            arrays["stage1_outputs"] = to_uint8(before)
             before_groups = [gan.to_tanh_range(gan.generate_previous_stage(
                 group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0))) for v in self.preview[0]]
             scored.insert(0, (f"{self.names[1]} (same noise)", before, before_groups))

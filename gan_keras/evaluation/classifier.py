@@ -2,7 +2,7 @@
 
 A small CNN, trained once on the real Fashion-MNIST training split (images
 scaled to [-1, 1]) and shipped with the package as
-`gan_keras/assets/fashion_mnist_classifier.weights.h5`:
+`gan_keras/evaluation/assets/fashion_mnist_classifier.weights.h5`:
 
     (conv32 - BN - relu) x2 - maxpool - (conv64 - BN - relu) x2 - maxpool - dense128 - relu - dropout - dense10 softmax
 

@@ -29,7 +29,7 @@ def check_images(images, name="images"):
     Raises:
         ValueError: on another shape, non-finite values, or values outside
             [-1, 1] such as uint8 pixels. Images in [0, 1] pass unnoticed:
-            map them first (`GAN.to_tanh_range`, `gan_keras.sampling.artifact.to_tanh_range`).
+            map them first (`GAN.to_tanh_range`, `gan_keras.core.pixels.to_tanh_range`).
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:

@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from gan_keras.data.datasets import SPLIT_SIZES
+from gan_keras.data.datasets import SPLIT_SIZES, load_fashion_mnist, scale_images, select_classes
 
 MAX_REFERENCE = 10000
 
@@ -27,8 +27,6 @@ def real_images(split, n=None, seed=0, data_dir=None, classes=None):
         ValueError: if `split` is unknown or `n` exceeds the images there are.
         DataError: if the data is missing or corrupt, or no image has one of `classes`.
     """
-    from gan_keras.data.datasets import scale_images, select_classes
-
     if split not in SPLIT_SIZES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     (x_train, y_train), (x_test, y_test) = _load_fashion_mnist(data_dir)
@@ -46,6 +44,4 @@ def real_images(split, n=None, seed=0, data_dir=None, classes=None):
 @functools.lru_cache(maxsize=2)
 def _load_fashion_mnist(data_dir):
     """The dataset, decompressed once per process (an evaluator needs it twice: reference and floor)."""
-    from gan_keras.data.datasets import load_fashion_mnist
-
     return load_fashion_mnist(data_dir)

@@ -13,10 +13,11 @@ import os
 
 import numpy as np
 
-from gan_keras.sampling import artifact
+from gan_keras.core.pixels import to_uint8
 from gan_keras.core import fileio
 from gan_keras.sampling import plotting
 from gan_keras.evaluation import image_quality
+from gan_keras.evaluation.evaluator import Evaluator
 from gan_keras.training.loop import Callback
 
 OUTPUTS_FILE = "test_outputs.npz"
@@ -43,8 +44,6 @@ def fashion_translation_metrics(outputs, targets, labels=None, classes=None, see
         dict of floats: l1 (mean absolute error on the [0, 1] scale), psnr
         (dB), ssim, fd, kid, class_accuracy (with labels), n.
     """
-    from gan_keras.evaluation.evaluator import Evaluator
-
     outputs = np.clip(np.asarray(outputs, np.float32), -1, 1)
     targets = np.asarray(targets, np.float32)
     evaluator = evaluator or Evaluator("test", n=len(outputs), classes=classes, seed=seed, data_dir=data_dir,
@@ -79,8 +78,6 @@ def fashion_measure(classes=None, seed=0, data_dir=None):
 
     def measure(images, reference, labels=None):
         if not evaluators:
-            from gan_keras.evaluation.evaluator import Evaluator
-
             evaluators.append(Evaluator("test", n=len(images), classes=classes, seed=seed, data_dir=data_dir,
                                         kid_subsets=20))
         return fashion_translation_metrics(images, reference, labels, evaluator=evaluators[0])
@@ -150,8 +147,8 @@ class TranslationEvaluation(HeldOutEvaluation):
                 plotting.save_image(image, os.path.join(folder, f"{name}.png"))
         else:
             outputs = run.gan.to_tanh_range(run.gan.generate(None, self.inputs))
-            arrays = {"inputs": artifact.to_uint8(self.inputs), "outputs": artifact.to_uint8(outputs),
-                      "targets": artifact.to_uint8(self.targets)}
+            arrays = {"inputs": to_uint8(self.inputs), "outputs": to_uint8(outputs),
+                      "targets": to_uint8(self.targets)}
             if self.labels is not None:
                 arrays["labels"] = np.asarray(self.labels, np.int32)
             with fileio.atomic_write(os.path.join(self.output_dir, OUTPUTS_FILE), "wb") as f:

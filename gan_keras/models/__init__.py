@@ -1,0 +1,14 @@
+"""Pure Keras builders: every dimension an argument, every model named; no training, no data.
+
+Modules:
+    dcgan: the book's DCGAN (project 8.4): `build_generator`, `build_discriminator`.
+    cgan: the conditional GAN with label embeddings (PyTorch-GAN's `cgan.py`).
+    mlp: the "police vs. faker" MLP GAN of the lecture notebook.
+    gaussian: the 1-D Gaussian GAN ("GANs in 50 lines"), a sampler of one real number.
+    pix2pix: the U-Net generator and PatchGAN discriminator (Isola et al., 2017) at 28x28.
+    srgan: SRResNet (sub-pixel upsampling), the SRGAN discriminator, the VGG19 content loss.
+    stackgan: the text encoder, conditioning augmentation, Stage-I/II generators, the matching-aware
+        discriminator.
+
+May import: `gan_keras.core` only.
+"""

@@ -33,7 +33,7 @@ import math
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.models.dcgan import require_positive
 
 LEAK = 0.2
 BN_MOMENTUM = 0.9  # Keras momentum = 1 - PyTorch momentum (0.1, the default)
@@ -61,7 +61,7 @@ def build_cgan_generator(latent_dim=100, num_classes=10, img_shape=(28, 28, 1)):
     Raises:
         ValueError: if a dimension is not a positive integer.
     """
-    _require_positive(latent_dim=latent_dim, num_classes=num_classes)
+    require_positive(latent_dim=latent_dim, num_classes=num_classes)
     _require_image_shape(img_shape)
     noise = keras.Input(shape=(latent_dim,), name="noise")
     label = keras.Input(shape=(1,), dtype="int32", name="label")
@@ -97,7 +97,7 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     Raises:
         ValueError: if a dimension is not a positive integer.
     """
-    _require_positive(num_classes=num_classes)
+    require_positive(num_classes=num_classes)
     _require_image_shape(img_shape)
     image = keras.Input(shape=tuple(img_shape), name="image")
     label = keras.Input(shape=(1,), dtype="int32", name="label")
@@ -113,38 +113,6 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     return keras.Model([image, label], validity, name="cgan_discriminator")
 
 
-def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False):
-    """Builds and compiles the conditional GAN of 28x28x1 images as a `gan_keras.core.gan.GAN`.
-
-    Both models use the default Adam(2e-4, beta_1=0.5) optimizer, each its
-    own instance, as in the original. The noise is standard normal.
-
-    Args:
-        latent_dim: Size of the noise vector.
-        num_classes: Number of classes.
-        jit_compile: Whether the train steps use XLA ("auto": Keras decides).
-        matching_aware: Whether the discriminator also learns that real
-            images paired with another class's label are fake (the
-            matching-aware discriminator of Reed et al. 2016, which StackGAN
-            uses): the models stay the same, the discriminator's loss
-            becomes real + (fake + mismatched) / 2. Without it the
-            discriminator can judge the images alone and leave the label to
-            chance.
-
-    Returns:
-        A conditional `GAN` (`num_classes` set) with a compiled discriminator
-        and combined model; the combined model takes `[noise, labels]`.
-    """
-    from gan_keras.core.combined import build_combined
-    from gan_keras.core.gan import GAN
-
-    generator = build_cgan_generator(latent_dim, num_classes)
-    discriminator = build_cgan_discriminator(num_classes=num_classes)
-    combined = build_combined(generator, discriminator, jit_compile=jit_compile)
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", num_classes=num_classes,
-               matching_aware=matching_aware)
-
-
 def _label_embedding(label, num_classes, name):
     """`(n, 1)` int labels -> `(n, num_classes)` learned codes."""
     embedding = layers.Embedding(
@@ -155,4 +123,4 @@ def _label_embedding(label, num_classes, name):
 def _require_image_shape(img_shape):
     if len(img_shape) != 3:
         raise ValueError(f"img_shape must be (height, width, channels), got {img_shape}")
-    _require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])
+    require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])

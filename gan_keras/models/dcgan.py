@@ -28,7 +28,7 @@ def build_generator(latent_dim=100, channels=1):
     Raises:
         ValueError: if a dimension is not a positive integer.
     """
-    _require_positive(latent_dim=latent_dim, channels=channels)
+    require_positive(latent_dim=latent_dim, channels=channels)
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = layers.Dense(128 * 7 * 7, activation="relu")(noise)
     x = layers.Reshape((7, 7, 128))(x)
@@ -64,7 +64,7 @@ def build_discriminator(img_shape=(28, 28, 1)):
     """
     if len(img_shape) != 3:
         raise ValueError(f"img_shape must be (height, width, channels), got {img_shape}")
-    _require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])
+    require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])
     image = keras.Input(shape=tuple(img_shape), name="image")
     x = layers.Conv2D(32, kernel_size=3, strides=2, padding="same")(image)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
@@ -87,29 +87,7 @@ def build_discriminator(img_shape=(28, 28, 1)):
     return keras.Model(image, validity, name="discriminator")
 
 
-def _require_positive(**dims):
+def require_positive(**dims):
     for name, value in dims.items():
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch"):
-    """Builds and compiles the book's DCGAN as a `gan_keras.core.gan.GAN`.
-
-    Args:
-        latent_dim: Size of the standard-normal noise vector.
-        img_shape: `(28, 28, channels)` of the images.
-        jit_compile: Whether the train steps use XLA ("auto": Keras decides).
-        discriminator_norm: How D's BatchNormalization normalises in the
-            generator step: "batch" (the book's) or "moving" (Keras 3's).
-
-    Returns:
-        A `GAN` with compiled discriminator and combined model.
-    """
-    from gan_keras.core.combined import build_combined
-    from gan_keras.core.gan import GAN
-
-    generator = build_generator(latent_dim, channels=img_shape[-1])
-    discriminator = build_discriminator(img_shape)
-    combined = build_combined(generator, discriminator, jit_compile=jit_compile, discriminator_norm=discriminator_norm)
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")

@@ -57,13 +57,10 @@ What makes it robust, measured on N(4, 1.25) after 1,500 steps (5 seeds,
 import keras
 from keras import layers, ops
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.models.dcgan import require_positive
 
 LATENT_DIM = 4
 HIDDEN = 50
-D_LEARNING_RATE = 1e-3
-G_LEARNING_RATE = 3e-4
-FINAL_RATE_FRACTION = 0.1
 
 
 @keras.saving.register_keras_serializable(package="gan_keras")
@@ -113,7 +110,7 @@ def build_gaussian_generator(latent_dim=LATENT_DIM, hidden=HIDDEN, center=0.0, s
     Raises:
         ValueError: if a size is not a positive integer or `scale` <= 0.
     """
-    _require_positive(latent_dim=latent_dim, hidden=hidden)
+    require_positive(latent_dim=latent_dim, hidden=hidden)
     _require_positive_scale(scale)
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = layers.Dense(hidden, activation="elu")(noise)
@@ -142,7 +139,7 @@ def build_gaussian_discriminator(hidden=HIDDEN, center=0.0, scale=1.0, batch_sta
     Raises:
         ValueError: if `hidden` is not a positive integer or `scale` <= 0.
     """
-    _require_positive(hidden=hidden)
+    require_positive(hidden=hidden)
     _require_positive_scale(scale)
     sample = keras.Input(shape=(1,), name="sample")
     x = layers.Rescaling(scale=1.0 / scale, offset=-center / scale, name="standardise")(sample)
@@ -152,56 +149,6 @@ def build_gaussian_discriminator(hidden=HIDDEN, center=0.0, scale=1.0, batch_sta
     x = layers.Dense(hidden, activation="leaky_relu")(x)
     validity = layers.Dense(1, activation="sigmoid")(x)
     return keras.Model(sample, validity, name="gaussian_discriminator")
-
-
-def build_gaussian_gan(center=0.0, scale=1.0, *, latent_dim=LATENT_DIM, hidden=HIDDEN, batch_statistics=True,
-                       d_learning_rate=D_LEARNING_RATE, g_learning_rate=G_LEARNING_RATE, decay_steps=None,
-                       d_steps=1, g_steps=1, jit_compile="auto"):
-    """Builds and compiles the 1-D Gaussian GAN with uniform noise.
-
-    Both optimizers are Adam with beta_1 0.5; the discriminator learns faster
-    than the generator (1e-3 against 3e-4), and with `decay_steps` both rates
-    fall along a cosine to 10% of their start by the end of the run, which
-    damps the oscillation of the two players around the equilibrium.
-
-    Args:
-        center: The fixed data offset of both models (pass the target's mean).
-        scale: The fixed data scale of both models (pass the target's std).
-        latent_dim: Size of the uniform noise vector.
-        hidden: Units of the hidden layers of both models.
-        batch_statistics: Whether the discriminator sees batch statistics.
-        d_learning_rate: Initial learning rate of the discriminator.
-        g_learning_rate: Initial learning rate of the generator.
-        decay_steps: Training-loop steps over which the rates decay (then
-            they stay at 10%); None keeps them constant.
-        d_steps: Discriminator updates per loop step (each is two optimizer
-            updates, on a real and on a fake batch); used with `decay_steps`.
-        g_steps: Generator updates per loop step; used with `decay_steps`.
-        jit_compile: XLA setting of the train steps (see `build_combined`).
-
-    Returns:
-        A `gan_keras.core.gan.GAN` with `noise="uniform"`.
-    """
-    from gan_keras.core.combined import build_combined, default_optimizer
-    from gan_keras.core.gan import GAN
-
-    generator = build_gaussian_generator(latent_dim, hidden, center, scale)
-    discriminator = build_gaussian_discriminator(hidden, center, scale, batch_statistics)
-    if decay_steps is not None:
-        _require_positive(decay_steps=decay_steps, d_steps=d_steps, g_steps=g_steps)
-        d_learning_rate = _cosine_decay(d_learning_rate, decay_steps * 2 * d_steps)
-        g_learning_rate = _cosine_decay(g_learning_rate, decay_steps * g_steps)
-    combined = build_combined(
-        generator, discriminator,
-        d_optimizer=default_optimizer(d_learning_rate),
-        g_optimizer=default_optimizer(g_learning_rate),
-        jit_compile=jit_compile,
-    )
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="uniform")
-
-
-def _cosine_decay(rate, updates):
-    return keras.optimizers.schedules.CosineDecay(rate, decay_steps=updates, alpha=FINAL_RATE_FRACTION)
 
 
 def _require_positive_scale(scale):

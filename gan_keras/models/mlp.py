@@ -10,10 +10,8 @@ the logit and changes nothing else.
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.models.dcgan import require_positive
 
-D_LEARNING_RATE = 1e-3
-G_LEARNING_RATE = 2e-3
 
 
 def build_mlp_generator(latent_dim=4, hidden=64, img_shape=(28, 28, 1)):
@@ -28,7 +26,7 @@ def build_mlp_generator(latent_dim=4, hidden=64, img_shape=(28, 28, 1)):
         Uncompiled `keras.Model` "mlp_generator": `(n, latent_dim)` ->
         `(n, *img_shape)` in [0, 1].
     """
-    _require_positive(latent_dim=latent_dim, hidden=hidden)
+    require_positive(latent_dim=latent_dim, hidden=hidden)
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = layers.Dense(hidden, activation="relu")(noise)
     x = layers.Dense(hidden, activation="relu")(x)
@@ -54,26 +52,3 @@ def build_mlp_discriminator(img_shape=(28, 28, 1), hidden=(64, 30)):
         x = layers.Dense(units, activation="relu")(x)
     validity = layers.Dense(1, activation="sigmoid")(x)
     return keras.Model(image, validity, name="mlp_discriminator")
-
-
-def build_mlp_gan(latent_dim=4, jit_compile="auto"):
-    """Builds and compiles the MLP GAN with the notebook's optimizers.
-
-    Adam with beta_1 0.5: learning rate 1e-3 for the police, 2e-3 for the
-    faker. Noise is standard normal.
-
-    Returns:
-        A `gan_keras.core.gan.GAN`.
-    """
-    from gan_keras.core.combined import build_combined, default_optimizer
-    from gan_keras.core.gan import GAN
-
-    generator = build_mlp_generator(latent_dim)
-    discriminator = build_mlp_discriminator()
-    combined = build_combined(
-        generator, discriminator,
-        d_optimizer=default_optimizer(D_LEARNING_RATE),
-        g_optimizer=default_optimizer(G_LEARNING_RATE),
-        jit_compile=jit_compile,
-    )
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", pixel_range=(0.0, 1.0))

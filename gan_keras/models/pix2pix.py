@@ -43,7 +43,7 @@ pair as real or fake, giving a 7x7 grid of probabilities for a 28x28 pair.
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.models.dcgan import require_positive
 
 LEAK = 0.2
 KERNEL = 4
@@ -89,7 +89,7 @@ def build_unet_generator(image_shape=(28, 28, 1), filters=64, dropout=0.5):
             integer, or `dropout` is not in [0, 1).
     """
     height, width, channels = _require_image_shape(image_shape)
-    _require_positive(filters=filters)
+    require_positive(filters=filters)
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
     edges = keras.Input(shape=(height, width, channels), name="edges")
@@ -147,7 +147,7 @@ def build_patch_discriminator(image_shape=(28, 28, 1), filters=64):
             integer.
     """
     height, width, channels = _require_image_shape(image_shape)
-    _require_positive(filters=filters)
+    require_positive(filters=filters)
     image = keras.Input(shape=(height, width, channels), name="image")
     condition = keras.Input(shape=(height, width, channels), name="condition")
     x = layers.Concatenate(name="pair")([image, condition])
@@ -186,7 +186,7 @@ def _require_image_shape(image_shape):
     if len(image_shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}")
     height, width, channels = image_shape
-    _require_positive(height=height, width=width, channels=channels)
+    require_positive(height=height, width=width, channels=channels)
     if height % 4 or width % 4:
         raise ValueError(f"image height and width must be multiples of 4 (two stride-2 halvings), got {image_shape}")
     return height, width, channels

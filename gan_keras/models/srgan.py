@@ -42,7 +42,8 @@ Nothing here is compiled: the models are plain functional `keras.Model`s.
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.core.errors import UserError
+from gan_keras.models.dcgan import require_positive
 
 LEAK = 0.2
 BN_MOMENTUM = 0.9  # = PyTorch's default 0.1 of new statistics per step
@@ -75,7 +76,7 @@ class SubPixelUpsampling(layers.Layer):
 
     def __init__(self, factor, **kwargs):
         super().__init__(**kwargs)
-        _require_positive(factor=factor)
+        require_positive(factor=factor)
         self.factor = factor
 
     def call(self, inputs):
@@ -125,7 +126,7 @@ def build_srresnet(channels=3, filters=32, blocks=4, scale=4):
         ValueError: if a size is not a positive integer, or `scale` is not a
             power of two >= 2.
     """
-    _require_positive(channels=channels, filters=filters, blocks=blocks, scale=scale)
+    require_positive(channels=channels, filters=filters, blocks=blocks, scale=scale)
     if scale < 2 or scale & (scale - 1):
         raise ValueError(f"scale must be a power of two >= 2, got {scale}")
     low_res = keras.Input(shape=(None, None, channels), name="low_res")
@@ -190,11 +191,11 @@ def build_sr_discriminator(hr_shape=(96, 96, 3), filters=(32, 64, 128), dense=25
     """
     if len(hr_shape) != 3:
         raise ValueError(f"hr_shape must be (height, width, channels), got {hr_shape}")
-    _require_positive(height=hr_shape[0], width=hr_shape[1], channels=hr_shape[2], dense=dense)
+    require_positive(height=hr_shape[0], width=hr_shape[1], channels=hr_shape[2], dense=dense)
     filters = tuple(filters)
     if not filters:
         raise ValueError("filters must name at least one width")
-    _require_positive(**{f"filters[{i}]": f for i, f in enumerate(filters)})
+    require_positive(**{f"filters[{i}]": f for i, f in enumerate(filters)})
     image = keras.Input(shape=tuple(hr_shape), name="image")
     x = layers.Conv2D(filters[0], 3, padding="same")(image)
     x = layers.LeakyReLU(negative_slope=LEAK)(x)
@@ -228,7 +229,6 @@ def find_vgg_weights(path=None, required=False):
     """
     import os
 
-    from gan_keras.core.errors import UserError
 
     if path is not None:
         if not os.path.isfile(path):

@@ -29,7 +29,7 @@ pure function of its noise and its caption.
 import keras
 from keras import layers, ops
 
-from gan_keras.models.dcgan import _require_positive
+from gan_keras.models.dcgan import require_positive
 
 LEAK = 0.2
 BN_MOMENTUM = 0.9
@@ -105,7 +105,7 @@ def noise_size(latent_dim, condition_dim, stages, augmentation=True):
 
 def build_text_encoder(vocabulary_size, length, text_dim=64, word_dim=32):
     """Bag-of-words text encoder: token ids `(n, length)` int32 (0 pads) -> `(n, text_dim)` in (-1, 1)."""
-    _require_positive(vocabulary_size=vocabulary_size, length=length, text_dim=text_dim, word_dim=word_dim)
+    require_positive(vocabulary_size=vocabulary_size, length=length, text_dim=text_dim, word_dim=word_dim)
     ids = keras.Input((length,), dtype="int32", name="token_ids")
     words = layers.Embedding(vocabulary_size + 1, word_dim, name="words")(ids)
     text = layers.Dense(text_dim, activation="tanh", name="text")(MaskedMean(name="mean")([words, ids]))
@@ -194,7 +194,7 @@ def build_stage1_generator(latent_dim=100, text_dim=64, condition_dim=64, filter
         An uncompiled `keras.Model` named "stage1_generator" taking
         `[(n, noise_size(latent_dim, condition_dim, 1, augmentation)) noise, (n, text_dim) text]`.
     """
-    _require_positive(latent_dim=latent_dim, text_dim=text_dim, condition_dim=condition_dim, filters=filters)
+    require_positive(latent_dim=latent_dim, text_dim=text_dim, condition_dim=condition_dim, filters=filters)
     noise = keras.Input((noise_size(latent_dim, condition_dim, 1, augmentation),), name="noise")
     text = keras.Input((text_dim,), name="text")
     z, epsilon = _split_noise(noise, (latent_dim, condition_dim if augmentation else 0))
@@ -227,7 +227,7 @@ def build_stage2_generator(stage1, latent_dim=100, condition_dim=64, filters=64,
         An uncompiled `keras.Model` named "stage2_generator" taking
         `[(n, noise_size(latent_dim, condition_dim, 2, augmentation)) noise, (n, text_dim) text]`.
     """
-    _require_positive(filters=filters)
+    require_positive(filters=filters)
     stage1.trainable = False
     stage1_noise, text_dim = int(stage1.inputs[0].shape[-1]), int(stage1.inputs[1].shape[-1])
     noise = keras.Input((noise_size(latent_dim, condition_dim, 2, augmentation),), name="noise")
@@ -276,7 +276,7 @@ def build_stack_discriminator(image_size, text_dim=64, filters=64, compressed_di
     """
     if image_size not in (14, 28):
         raise ValueError(f"image_size must be 14 or 28, got {image_size}")
-    _require_positive(text_dim=text_dim, filters=filters, compressed_dim=compressed_dim)
+    require_positive(text_dim=text_dim, filters=filters, compressed_dim=compressed_dim)
     image = keras.Input((image_size, image_size, 1), name="image")
     text = keras.Input((text_dim,), name="text")
     x = image

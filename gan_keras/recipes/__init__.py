@@ -6,6 +6,20 @@ run defaults (folder, batch, length), how to load its training data and how
 to build its compiled `GAN`. `gan_keras.cli.commands.train` turns any recipe into
 a command, and `gan_keras.runs.run.run_training` trains them all the same
 way.
+
+Modules:
+    base: `Recipe` and its `TrainingData`: what every recipe is made of.
+    noise_gans: the noise-to-image GANs' configs and recipes: DCGAN (8.4), conditional GAN, MLP GAN,
+        1-D Gaussian GAN.
+    dcgan, cgan, mlp, gaussian: each one's assembly from its `gan_keras.models` builders (optimizers,
+        schedule) into a compiled `GAN`.
+    gaussian_study: the 1-D Gaussian GAN's stability study: several seeds, each run judged.
+    pix2pix: pix2pix "edges2fashion" (8.3): edge maps of shoes and bags back to images.
+    srgan: SRGAN (8.3): 4x super-resolution, an SRResNet first and the GAN started from it.
+    stackgan: StackGAN (8.3.1): captions -> 14x14 (Stage-I) -> 28x28 (Stage-II).
+
+Imported while flags are parsed: Keras is imported inside the functions that
+build and train. May import: `gan_keras.runs` and every layer below it.
 """
 
 from gan_keras.recipes.base import Recipe, TrainingData, class_list  # noqa: F401

@@ -16,7 +16,8 @@ class TrainingData:
             input images of an image-to-image GAN, else None.
         dataset: Name of the dataset (only Fashion-MNIST can be evaluated).
         eval_classes: Classes the evaluation compares with (None: all).
-        batch_size: The recipe's default batch for this data, if it depends on it.
+        batch_size: The recipe's default batch for this data, if it depends on
+            it (see `Recipe.with_batch_size`), else None.
         description: e.g. "6,000 training images of class 1".
         preview: For an image-to-image GAN, fixed held-out `(inputs, targets)`
             pairs for the sample grids.
@@ -65,9 +66,11 @@ class Recipe:
             of what training needs (checked before anything is allocated).
         finish: `(model_config, run_config, data) -> callbacks` that score the
             generator at the end of the run (held-out test metrics), or None.
-        train: `(run_config, model_config, options, data) -> exit status` for a GAN
-            that trains otherwise than once on loaded data (the Gaussian
-            study); None for the standard run.
+        phases: `(model_config, run_config, data, options) -> [Phase]` for a
+            GAN whose run has several parts (SRResNet then SRGAN; text
+            encoder, Stage-I, Stage-II; one run per seed of the Gaussian
+            study), see `gan_keras.runs.phases`; None for the standard run
+            of one phase on the loaded data.
     """
 
     name: str
@@ -88,7 +91,26 @@ class Recipe:
     options: type | None = None
     memory: Callable = lambda config, batch_size: 0
     finish: Callable | None = None
-    train: Callable | None = None
+    phases: Callable | None = None
+
+    def with_batch_size(self, run_config, data=None):
+        """`run_config` with its batch size filled in, if it was left open (None).
+
+        The default is the data's own (`TrainingData.batch_size`, e.g. the
+        MLP's whole class), else `batch_size`. A batch size the user gave is
+        kept as it is.
+
+        Args:
+            run_config: A `RunConfig`.
+            data: The loaded `TrainingData`, or None.
+
+        Returns:
+            `run_config`, or a copy with `batch_size` set.
+        """
+        if run_config.batch_size is not None:
+            return run_config
+        given = data.batch_size if data is not None else None
+        return dataclasses.replace(run_config, batch_size=self.batch_size if given is None else given)
 
 
 def memory_estimate(weights_per_latent, other_weights, floats_per_sample):

@@ -1,26 +1,29 @@
 """The 1-D Gaussian GAN's stability study: train several seeds, judge each run.
 
-Each run trains with the shared loop (`experiment.run_training`) while
-`MomentTrajectory` logs the generator's mean and standard deviation (the
-`mean`/`std` columns of history.csv and `trajectory.png`); at the end
-`FinalHistogram` draws 10,000 samples, measures them against the target
+Each run is a phase of the study's run (`gan_keras.runs.phases`), trained
+by the package's standard run while `MomentTrajectory` logs the generator's
+mean and standard deviation (the `mean`/`std` columns of history.csv and
+`trajectory.png`); at the end `FinalHistogram` draws 10,000 samples, measures them against the target
 (`moments.describe_samples`) and plots them over the target density
-(`histogram.png`). `run_study` repeats this over seeds and judges every run
-by `Target.converged`.
+(`histogram.png`). `study_phases` repeats this over seeds and judges every
+run by `Target.converged`.
 """
 
-import dataclasses
 import json
 import math
 import os
+import time
 
 import numpy as np
 
 from gan_keras.core import checks
 from gan_keras.core import fileio
 from gan_keras.sampling import plotting
-from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.core.errors import EXIT_USAGE
+from gan_keras.data.sources import GaussianSource
 from gan_keras.evaluation.moments import KS_THRESHOLD, Target, describe_samples
+from gan_keras.runs.phases import Phase, Training
+from gan_keras.training.callbacks import read_history
 from gan_keras.training.loop import Callback
 
 EVAL_SAMPLES = 10_000
@@ -71,8 +74,6 @@ class MomentTrajectory(Callback):
         self.noise = fixed_noise(run.gan, self.seed, self.samples)
         self.points = []
         if run.step > 0 and os.path.exists(self.history_path):
-            from gan_keras.training.callbacks import read_history
-
             for row in read_history(self.history_path):
                 step, mean, std = int(row["step"]), float(row.get("mean", "nan")), float(row.get("std", "nan"))
                 if step <= run.step and math.isfinite(mean):
@@ -128,19 +129,17 @@ class FinalHistogram(Callback):
     on_interrupt = on_train_end
 
 
-def run_output_dir(output_dir, run, runs):
-    """The folder of run `run` (1-based): `output_dir` itself for a single run, else `output_dir/run_NN`."""
-    return output_dir if runs == 1 else os.path.join(output_dir, f"run_{run:02d}")
+def study_phases(config, model, study, build, loop, steps_per_epoch, name="gaussian", report=print):
+    """The stability study as phases: one standard run per seed, then the table of all runs.
 
-
-def run_study(config, model, study, steps_per_epoch=None, report=print):
-    """Trains `study.runs` seeds of the Gaussian GAN and judges each.
-
-    Every run is a standard run (`experiment.run_training`) with its own
-    folder, seed and outputs: history.csv (with `mean` and `std` columns),
-    losses.png, trajectory.png, histogram.png, checkpoint.npz,
-    generator.keras. With several runs, `study.png` shows every final
-    histogram side by side; with `study.json`, the table goes to that file.
+    Run i (1-based) trains seed `config.seed + i - 1` in `DIR/run_NN` (in
+    `DIR` itself for a single run): history.csv (with `mean` and `std`
+    columns), losses.png, trajectory.png, histogram.png, checkpoint.npz,
+    generator.keras; a line judges it when it ends. The last phase prints
+    the table, draws every final histogram side by side in `DIR/study.png`
+    (several runs) and writes `study.json`. Interrupted, the runs so far are
+    tabled. Every run folder is checked for an earlier run before any trains
+    (`gan_keras.runs.phases.run_phases`).
 
     The learning rates decay over the run's total steps (see
     `build_gaussian_gan`), so a resumed run repeats an uninterrupted one
@@ -148,76 +147,63 @@ def run_study(config, model, study, steps_per_epoch=None, report=print):
     steps continues from a higher learning rate.
 
     Args:
-        config: `RunConfig` of the first run (its seed is the first seed;
+        config: `RunConfig` of the study (its seed is the first seed;
             `output_dir` holds all runs).
         model: `recipes.GaussianConfig`.
         study: `recipes.StudyConfig`.
-        steps_per_epoch: Batches that count as one epoch (default
-            `recipes.GAUSSIAN_STEPS_PER_EPOCH`).
-        report: Called with one line of text after each run.
+        build: `(model, run_config, total_steps) -> GAN`.
+        loop: `LoopConfig` fields of `model` as a dict.
+        steps_per_epoch: Batches that count as one epoch.
+        name: The GAN's name in checkpoints and generator infos.
+        report: Called with one line of text after each run, and with the table.
 
     Returns:
-        The exit status: 0, or 130 if a run was interrupted.
+        The `Phase`s: one per run, then the table's.
 
     Raises:
-        UserError: if a run's folder holds a run and neither `resume` nor
-            `overwrite` is set (checked for all runs before training any).
+        UserError: (exit status 2) if the folder of `study.json` does not exist.
     """
-    import time
-
-    from gan_keras.runs.run import CHECKPOINT_FILE, run_training
-    from gan_keras.recipes import GAUSSIAN_STEPS_PER_EPOCH, RECIPES
-    from gan_keras.data.sources import GaussianSource
-
     checks.require_parent_dir(study.json, "--json", EXIT_USAGE)
-    recipe = RECIPES["gaussian"]
-    steps_per_epoch = steps_per_epoch or GAUSSIAN_STEPS_PER_EPOCH
     target = Target(model.target_mean, model.target_std)
-    folders = [run_output_dir(config.output_dir, i, study.runs) for i in range(1, study.runs + 1)]
-    taken = [f for f in folders if os.path.exists(os.path.join(f, CHECKPOINT_FILE))]
-    if taken and not (config.resume or config.overwrite):
-        raise UserError(
-            f"{taken[0]} already holds a run ({CHECKPOINT_FILE}); pass --resume to continue, "
-            f"--overwrite to start afresh, or choose another --output-dir",
-            exit_code=2,
-        )
     total_steps = config.total_steps(steps_per_epoch)
     started = time.perf_counter()
     rows, samples = [], []
-    for i, folder in enumerate(folders, start=1):
-        os.makedirs(folder, exist_ok=True)
-        run_config = dataclasses.replace(config, output_dir=folder, seed=config.seed + i - 1)
-        seed = run_config.seed
-        trajectory = MomentTrajectory(target, os.path.join(folder, "trajectory.png"),
-                                      os.path.join(folder, "history.csv"), study.trajectory_interval, seed)
-        histogram = FinalHistogram(target, os.path.join(folder, "histogram.png"), seed)
-        source = GaussianSource(target.mean, target.std, batch_size=run_config.batch_size, seed=seed,
-                                batches_per_epoch=steps_per_epoch)
-        run = run_training(
-            run_config,
-            lambda: recipe.build(model, run_config, total_steps),
-            source,
-            model=recipe.name,
-            model_config=model,
-            loop=recipe.loop(model),
-            callbacks=[trajectory, histogram],
-            image_grid=False,
-        )
-        if run.interrupted:
-            if rows:
-                report(format_table(rows, target))
-            return 130
-        rows.append({"run": i, "seed": seed, **histogram.result})
-        samples.append(histogram.values)
-        report(f"run {i}/{study.runs} (seed {seed}): " + _summary(histogram.result))
-    if study.runs > 1:
-        plotting.save_study_plot(samples, rows, target, os.path.join(config.output_dir, "study.png"))
-    report(format_table(rows, target))
-    report(f"{len(rows)} run(s) in {time.perf_counter() - started:.1f} s")
-    if study.json is not None:
-        write_json(rows, study.json)
-        report(f"Table written to {study.json}")
-    return 0
+
+    def run_phase(i):
+        def start(run_config):
+            folder, seed = run_config.output_dir, run_config.seed
+            trajectory = MomentTrajectory(target, os.path.join(folder, "trajectory.png"),
+                                          os.path.join(folder, "history.csv"), study.trajectory_interval, seed)
+            histogram = FinalHistogram(target, os.path.join(folder, "histogram.png"), seed)
+            source = GaussianSource(target.mean, target.std, batch_size=run_config.batch_size, seed=seed,
+                                    batches_per_epoch=steps_per_epoch)
+
+            def judge(run):
+                if run.interrupted:
+                    if rows:
+                        report(format_table(rows, target))
+                    return
+                rows.append({"run": i, "seed": seed, **histogram.result})
+                samples.append(histogram.values)
+                report(f"run {i}/{study.runs} (seed {seed}): " + _summary(histogram.result))
+
+            return Training(lambda: build(model, run_config, total_steps), source, model=name, model_config=model,
+                            loop=loop, callbacks=[trajectory, histogram], image_grid=False, after_run=judge)
+
+        return Phase(f"run {i}", start, folder=None if study.runs == 1 else f"run_{i:02d}",
+                     seed=config.seed + i - 1)
+
+    def table(run_config):
+        if study.runs > 1:
+            plotting.save_study_plot(samples, rows, target, os.path.join(config.output_dir, "study.png"))
+        report(format_table(rows, target))
+        report(f"{len(rows)} run(s) in {time.perf_counter() - started:.1f} s")
+        if study.json is not None:
+            write_json(rows, study.json)
+            report(f"Table written to {study.json}")
+        return None
+
+    return [run_phase(i) for i in range(1, study.runs + 1)] + [Phase("table", table, marker=None)]
 
 
 def format_table(rows, target):

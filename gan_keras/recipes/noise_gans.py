@@ -8,6 +8,10 @@ from gan_keras.core.config import (
     Config, ConfigError, class_label, finite_number, latent_size, positive, positive_number, setting,
 )
 from gan_keras.data.datasets import DATASET_FOLDERS
+from gan_keras.recipes.dcgan import build_dcgan
+from gan_keras.recipes.cgan import build_cgan
+from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.gaussian import build_gaussian_gan
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
@@ -99,8 +103,6 @@ def _load_fashion(config, data_dir):
 
 
 def _build_dcgan(config, run, total_steps):
-    from gan_keras.models.dcgan import build_dcgan
-
     return build_dcgan(config.latent_dim, jit_compile=run.jit_compile, discriminator_norm=config.discriminator_norm)
 
 
@@ -112,8 +114,6 @@ def _load_labelled(config, data_dir):
 
 
 def _build_cgan(config, run, total_steps):
-    from gan_keras.models.cgan import build_cgan
-
     return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
 
 
@@ -129,23 +129,27 @@ def _load_one_class(config, data_dir):
 
 
 def _build_mlp(config, run, total_steps):
-    from gan_keras.models.mlp import build_mlp_gan
-
     return build_mlp_gan(config.latent_dim, jit_compile=run.jit_compile)
 
 
 def _build_gaussian(config, run, total_steps):
-    from gan_keras.models.gaussian import build_gaussian_gan
-
     return build_gaussian_gan(config.target_mean, config.target_std, latent_dim=config.latent_dim,
                               batch_statistics=config.batch_statistics, decay_steps=total_steps,
                               d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=run.jit_compile)
 
 
-def _train_gaussian(config, model_config, study, data=None):
-    from gan_keras.recipes.gaussian_study import run_study
+def _gaussian_phases(model_config, run, data, study):
+    """The Gaussian GAN's run: `study.runs` seeds, then their table (`gaussian_study.study_phases`)."""
+    # Imported here, not above: the study's callbacks import Keras, and recipes are imported while flags are parsed.
+    from gan_keras.recipes.gaussian_study import study_phases
 
-    return run_study(config, model_config, study)
+    return study_phases(run, model_config, study, _build_gaussian, _gaussian_loop(model_config),
+                        GAUSSIAN_STEPS_PER_EPOCH, name="gaussian")
+
+
+def _gaussian_loop(config):
+    """The `LoopConfig` fields of a `GaussianConfig`: its D and G updates per step."""
+    return dict(d_steps=config.d_steps, g_steps=config.g_steps)
 
 
 RECIPES = {
@@ -174,8 +178,8 @@ RECIPES = {
     "gaussian": Recipe(
         name="gaussian", summary="the 1-D Gaussian GAN, once or as a stability study over seeds",
         config=GaussianConfig, output_dir=lambda config: "outputs/gaussian", output_dir_help="outputs/gaussian",
-        batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, options=StudyConfig, train=_train_gaussian,
-        loop=lambda config: dict(d_steps=config.d_steps, g_steps=config.g_steps),
+        batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, options=StudyConfig,
+        phases=_gaussian_phases, loop=_gaussian_loop,
         memory=memory_estimate(50, 6_000, 500),
     ),
 }

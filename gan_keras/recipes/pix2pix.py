@@ -48,18 +48,19 @@ def _load_edges2fashion(config, data_dir):
 
 def _build_pix2pix(config, run, total_steps):
     from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.conditions import InputImage
     from gan_keras.core.gan import GAN
     from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 
     generator = build_unet_generator(filters=config.filters)
     discriminator = build_patch_discriminator(filters=config.filters)
+    condition = InputImage(discriminator_sees_input=True, reconstruction=True)  # a conditional PatchGAN and L1
     combined = build_combined(
         generator, discriminator, d_optimizer=default_optimizer(), g_optimizer=default_optimizer(),
-        jit_compile=run.jit_compile, discriminator_norm=config.discriminator_norm, discriminator_sees_input=True,
+        jit_compile=run.jit_compile, discriminator_norm=config.discriminator_norm, condition=condition,
         reconstruction_loss="mae", adversarial_weight=0.0 if config.loss == "l1" else 1.0,
         reconstruction_weight=0.0 if config.loss == "gan" else config.l1_weight)
-    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True,
-               discriminator_sees_input=True, reconstruction=True)
+    return GAN(generator, discriminator, combined, latent_dim=0, condition=condition)
 
 
 def _finish_translation(config, run, data):

@@ -1,11 +1,13 @@
 """SRGAN as a recipe (8.3): 4x super-resolution, an SRResNet first and the GAN started from it."""
 
 import dataclasses
+import os
 
 import numpy as np
 
 from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
+from gan_keras.runs.phases import Phase, Training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +68,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     import keras
 
     from gan_keras.core.combined import build_combined, default_optimizer
+    from gan_keras.core.conditions import InputImage
     from gan_keras.core.gan import GAN
     from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
 
@@ -84,12 +87,13 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
         # VGG54 on photographs as in the paper; 28x28 images keep no 1x1 block-5 map, so VGG22 there.
         layer = "block2_conv2" if config.dataset == "fashion_mnist" else "block5_conv4"
         content = vgg_content_loss(config.vgg_weights, layer=layer, channels=channels)
+    condition = InputImage(reconstruction=True)  # D judges images alone; the content loss against the targets
     # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike.
     combined = build_combined(
         generator, discriminator, d_optimizer=default_optimizer(1e-4, 0.9), g_optimizer=default_optimizer(1e-4, 0.9),
-        jit_compile=run.jit_compile, reconstruction_loss=content,
+        jit_compile=run.jit_compile, condition=condition, reconstruction_loss=content,
         adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
-    return GAN(generator, discriminator, combined, latent_dim=0, image_conditioned=True, reconstruction=True)
+    return GAN(generator, discriminator, combined, latent_dim=0, condition=condition)
 
 
 def _finish_superres(config, run, data):
@@ -120,36 +124,31 @@ def _finish_superres(config, run, data):
 SR_PHASES = ("srresnet", "srgan")
 
 
-def _train_superres(config, model_config, options=None, data=None):
-    """Both phases: SRResNet (content loss alone) in DIR/srresnet, then SRGAN from it in DIR/srgan."""
-    import os
-
-    from gan_keras.evaluation.translation import combine_phase_reports
-    from gan_keras.runs.run import run_training
-    from gan_keras.models.srgan import find_vgg_weights
+def _superres_phases(model_config, run, data, options=None):
+    """SRResNet (content loss alone) in DIR/srresnet, then SRGAN started from it in DIR/srgan."""
+    # Keras loads (with the models) only when a run starts, not while flags are parsed.
     from gan_keras.data.sources import ArraySource
+    from gan_keras.models.srgan import find_vgg_weights
 
     weights = find_vgg_weights(model_config.vgg_weights, required=model_config.content == "vgg")
     content = "vgg" if weights is not None and model_config.content != "mse" else "mse"
     print(f"Content loss: {'VGG19 features of ' + weights if content == 'vgg' else 'pixel MSE'}")
     # The resolved loss is what the checkpoints and reports record.
     model_config = dataclasses.replace(model_config, content=content, vgg_weights=weights if content == "vgg" else None)
-    data = data or _load_superres(model_config, config.data_dir)
-    for phase in SR_PHASES:
-        run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, phase))
-        adversarial = phase == "srgan"
-        start_from = None
-        if adversarial:
-            start_from = os.path.join(config.output_dir, "srresnet", "generator.keras")
-        source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
-        run = run_training(
-            run_config, lambda: _build_srgan(model_config, run_config, None, adversarial, data, start_from),
-            source, model=phase, model_config=model_config, loop={"adversarial": adversarial},
-            callbacks=_finish_superres(model_config, run_config, data), preview=data.preview)
-        if run.interrupted:
-            return 130
-    combine_phase_reports(config.output_dir, SR_PHASES)
-    return 0
+
+    def phase(name):
+        adversarial = name == "srgan"
+        start_from = os.path.join(run.output_dir, "srresnet", "generator.keras") if adversarial else None
+
+        def start(run_config):
+            source = ArraySource(data.images, data.labels, batch_size=run_config.batch_size, seed=run_config.seed)
+            return Training(lambda: _build_srgan(model_config, run_config, None, adversarial, data, start_from),
+                            source, model=name, model_config=model_config, loop={"adversarial": adversarial},
+                            callbacks=_finish_superres(model_config, run_config, data), preview=data.preview)
+
+        return Phase(name, start, folder=name, report=True)
+
+    return [phase(name) for name in SR_PHASES]
 
 
 RECIPES = {
@@ -159,6 +158,6 @@ RECIPES = {
         output_dir_help="outputs/srgan_<dataset>", batch_size=16, epochs=1, steps=1000,
         build=lambda config, run, total: _build_srgan(config, run, total), load=_load_superres,
         memory=memory_estimate(0, 6_000_000, 200_000), evaluable=False,
-        train=_train_superres,
+        phases=_superres_phases,
     ),
 }

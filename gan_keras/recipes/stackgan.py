@@ -23,6 +23,7 @@ import numpy as np
 from gan_keras.core.config import Config, positive, setting
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
+from gan_keras.runs.phases import Phase, Training
 
 STAGES = ("stage1", "stage2")
 STAGE_TITLES = ("Stage-I, enlarged (bicubic)", "Stage-II")
@@ -107,10 +108,8 @@ def _text_encoder(config, model_config, thresholds):
     from gan_keras.core import fileio
     from gan_keras.models.stackgan import build_text_encoder, train_text_encoder
 
+    # A fresh run on a folder holding it was refused before (the marker of the encoder's phase).
     path = os.path.join(config.output_dir, ENCODER_FILE)
-    if os.path.exists(path) and not (config.resume or config.overwrite):
-        raise UserError(f"{config.output_dir} already holds a run ({ENCODER_FILE}); pass --resume to continue it, "
-                        f"--overwrite to start afresh, or choose another --output-dir", EXIT_USAGE)
     stages = [stage for stage in STAGES if os.path.exists(os.path.join(config.output_dir, stage, "checkpoint.npz"))]
     if config.resume and stages and not os.path.exists(path):
         raise UserError(f"{config.output_dir} holds {', '.join(stages)} checkpoint(s) but no {ENCODER_FILE}: the "
@@ -147,6 +146,7 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
 
     from gan_keras.data import captions
     from gan_keras.core.combined import build_combined
+    from gan_keras.core.conditions import Caption
     from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
 
@@ -164,52 +164,59 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
     size = 14 if stage == 1 else 28
     discriminator = models.build_stack_discriminator(size, config.text_dim, filters=64 if stage == 1 else 128,
                                                      name=f"stage{stage}_discriminator")
-    combined = build_combined(generator, discriminator, jit_compile=run.jit_compile)
-    return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]), captioned=True,
-               matching_aware=True, previous_stage=previous, text_encoder=encoder, vocabulary=captions.vocabulary())
+    condition = Caption(text_encoder=encoder, vocabulary=captions.vocabulary())
+    combined = build_combined(generator, discriminator, jit_compile=run.jit_compile, condition=condition)
+    return GAN(generator, discriminator, combined, latent_dim=int(generator.inputs[0].shape[-1]),
+               condition=condition, previous_stage=previous)
 
 
-def _train_stackgan(config, model_config, options=None, data=None):
-    """Text encoder, Stage-I in DIR/stage1, Stage-II in DIR/stage2, one report in DIR."""
+def _stackgan_phases(model_config, run, data, options=None):
+    """The text encoder (in DIR), Stage-I in DIR/stage1, Stage-II in DIR/stage2; one report of both in DIR."""
+    # Keras loads (with the evaluation) only when a run starts, not while flags are parsed.
     from gan_keras.data import captions
     from gan_keras.data import resize
-    from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
-    from gan_keras.evaluation.translation import combine_phase_reports
-    from gan_keras.runs.run import run_training
-    from gan_keras.runs.folder import RunFolder
     from gan_keras.data.sources import CaptionSource
+    from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
 
-    data = data or _load_captioned(model_config, config.data_dir)
     train, test, thresholds = data.test
-    with RunFolder(config.output_dir):
-        encoder = _text_encoder(config, model_config, thresholds)
+    evaluator = _shared_evaluator(run)
+    made = {}  # what the text encoder's phase makes for the stages
+
+    def encode(run_config):
+        encoder = _text_encoder(run_config, model_config, thresholds)
         table = caption_table(encoder)
-        train_vectors = table[train.labels, train.levels[:, 0], train.levels[:, 1]]  # (n, templates, d)
         template = np.arange(len(test.labels)) % len(captions.TEMPLATES)
-        test_vectors = table[test.labels, test.levels[:, 0], test.levels[:, 1], template]
-        test_texts = [captions.caption(c, tuple(v), t) for c, v, t in zip(test.labels, test.levels, template)]
         preview_texts, preview_labels, preview_levels = preview_captions()
-        preview_vectors = table[preview_labels, preview_levels[:, 0], preview_levels[:, 1], 0]
-        baselines = real_baselines((train.images, train.labels, train.levels), (test.labels, test.levels),
-                                   (preview_labels, preview_levels), seed=config.seed)
-        evaluator = _shared_evaluator(config)
-        for stage, name in enumerate(STAGES, start=1):
-            run_config = dataclasses.replace(config, output_dir=os.path.join(config.output_dir, name))
+        made.update(
+            encoder=encoder,
+            train_vectors=table[train.labels, train.levels[:, 0], train.levels[:, 1]],  # (n, templates, d)
+            test_vectors=table[test.labels, test.levels[:, 0], test.levels[:, 1], template],
+            test_texts=[captions.caption(c, tuple(v), t) for c, v, t in zip(test.labels, test.levels, template)],
+            preview_texts=preview_texts, preview_labels=preview_labels,
+            preview_vectors=table[preview_labels, preview_levels[:, 0], preview_levels[:, 1], 0],
+            baselines=real_baselines((train.images, train.labels, train.levels), (test.labels, test.levels),
+                                     (preview_labels, preview_levels), seed=run.seed))
+        return None
+
+    def stage_phase(stage, name):
+        def start(run_config):
             images = resize.downscale_mean(train.images, 2) if stage == 1 else train.images
-            source = CaptionSource(images, train_vectors, batch_size=config.batch_size, seed=config.seed)
+            source = CaptionSource(images, made["train_vectors"], batch_size=run_config.batch_size,
+                                   seed=run_config.seed)
             evaluation = CaptionEvaluation(
-                run_config.output_dir, test_texts, test_vectors, test.labels, test.levels, thresholds,
-                (preview_vectors, preview_labels), baselines, evaluator, seed=config.seed,
-                names=(STAGE_TITLES[stage - 1], STAGE_TITLES[0]), title="Held-out test captions (10,000)")
-            stage1_path = os.path.join(config.output_dir, STAGES[0], "generator.keras")
-            run = run_training(
-                run_config, lambda: _build_stage(model_config, run_config, stage, encoder, stage1_path), source,
-                model=f"stackgan_{name}", model_config=model_config, callbacks=[evaluation],
-                preview=(preview_texts, preview_vectors))
-            if run.interrupted:
-                return 130
-        combine_phase_reports(config.output_dir, STAGES)
-    return 0
+                run_config.output_dir, made["test_texts"], made["test_vectors"], test.labels, test.levels,
+                thresholds, (made["preview_vectors"], made["preview_labels"]), made["baselines"], evaluator,
+                seed=run_config.seed, names=(STAGE_TITLES[stage - 1], STAGE_TITLES[0]),
+                title="Held-out test captions (10,000)")
+            stage1_path = os.path.join(run.output_dir, STAGES[0], "generator.keras")
+            return Training(lambda: _build_stage(model_config, run_config, stage, made["encoder"], stage1_path),
+                            source, model=f"stackgan_{name}", model_config=model_config, callbacks=[evaluation],
+                            preview=(made["preview_texts"], made["preview_vectors"]))
+
+        return Phase(name, start, folder=name, report=True)
+
+    return [Phase("text encoder", encode, marker=ENCODER_FILE),
+            *(stage_phase(stage, name) for stage, name in enumerate(STAGES, start=1))]
 
 
 def _shared_evaluator(config):
@@ -235,6 +242,7 @@ RECIPES = {
             "" if config.conditioning == "augmented" else "_fixed"),
         output_dir_help="outputs/stackgan (outputs/stackgan_fixed with --conditioning fixed)", batch_size=32,
         epochs=1, steps=3000, build=lambda config, run, total: _build_stage(config, run, 1),
-        load=_load_captioned, memory=memory_estimate(0, 3_000_000, 60_000), evaluable=False, train=_train_stackgan,
+        load=_load_captioned, memory=memory_estimate(0, 3_000_000, 60_000), evaluable=False,
+        phases=_stackgan_phases,
     ),
 }

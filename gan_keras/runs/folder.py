@@ -4,7 +4,9 @@
 run: a second run on the same folder is refused with one line naming the
 holder. The kernel drops the lock when its process ends, however it ends, so
 a crashed run never blocks the next one; the lock file's note tells whether
-the previous holder finished cleanly.
+the previous holder finished cleanly. A run of several phases
+(`gan_keras.runs.phases`) holds its folder's lock once; each phase's
+sub-folder is a `part` of it, covered by that lock.
 """
 
 import fcntl
@@ -17,8 +19,9 @@ from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
 
 LOCK_FILE = ".lock"
+CHECKPOINT_FILE = "checkpoint.npz"  # its presence means the folder holds a run that --resume can continue
 # Files and folders a training run writes into its folder (`--overwrite` removes these, nothing else).
-RUN_FILES = ("checkpoint.npz", "history.csv", "losses.png", "generator.keras", "generator.json",
+RUN_FILES = (CHECKPOINT_FILE, "history.csv", "losses.png", "generator.keras", "generator.json",
              "best_generator.keras", "best_generator.json", "best_generator_metrics.json", "report.md",
              "trajectory.png", "histogram.png", "study.png", "test_outputs.npz", "test_metrics.json",
              "text_encoder.keras", "captions.json", "ema_generator.keras", "ema_generator.json", "progress.gif",
@@ -78,6 +81,31 @@ class RunFolder:
         os.pwrite(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}: "
                       f"{' '.join(sys.argv)[:200]}\n".encode(), 0)
         self._fd = fd
+        self._remove_temp_files()
+
+    def part(self, name):
+        """The folder of one phase of this run, `path/name`, under this folder's lock.
+
+        Creates it and removes the temporary files an interrupted write left
+        in it; it takes no lock of its own (the run holds this folder's).
+
+        Args:
+            name: The sub-folder, e.g. "srresnet".
+
+        Returns:
+            A `RunFolder` for the sub-folder (`run_files`, `check_fresh_start`).
+
+        Raises:
+            RuntimeError: if this folder's lock is not held.
+        """
+        if self._fd is None:
+            raise RuntimeError(f"{self.path} is not locked: a part of a run needs the run's lock")
+        part = RunFolder(os.path.join(self.path, name))
+        os.makedirs(part.path, exist_ok=True)
+        part._remove_temp_files()
+        return part
+
+    def _remove_temp_files(self):
         removed = fileio.remove_stale_temp_files(self.path, _OLD_TEMP_PREFIXES)
         for folder in RUN_FOLDERS:
             removed += fileio.remove_stale_temp_files(os.path.join(self.path, folder))

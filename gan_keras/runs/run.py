@@ -1,8 +1,10 @@
-"""One training run from frozen configs: output folder, resume, standard callbacks.
+"""Training runs from frozen configs: output folder, resume, standard callbacks.
 
 `train_recipe` trains any GAN of `gan_keras.recipes` from its model config
-and a `RunConfig` (what `gan-keras train ...` calls); `run_training` is the
-step below it, for a GAN built by hand and any data source.
+and a `RunConfig` (what `gan-keras train ...` calls): the recipe's phases,
+or the standard single phase, through `gan_keras.runs.phases.run_phases`.
+`run_training` is the step below it, for a GAN built by hand and any data
+source; `train_in_folder` is the standard run of one phase.
 """
 
 import contextlib
@@ -12,18 +14,20 @@ import time
 
 import keras
 
+from gan_keras.core.errors import NonFiniteError
+from gan_keras.data.sources import ArraySource
+from gan_keras.runs.animation import ProgressAnimation
+from gan_keras.runs.config import RunConfig
+from gan_keras.runs.folder import CHECKPOINT_FILE
+from gan_keras.runs.phases import Phase, Training, run_phases
+from gan_keras.runs.report import RunReport
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
-from gan_keras.runs.animation import ProgressAnimation
-from gan_keras.core.config import RunConfig
 from gan_keras.training.devices import data_parallel_scope, describe_device, make_deterministic
 from gan_keras.training.ema import GeneratorAverage
-from gan_keras.core.errors import EXIT_USAGE, NonFiniteError, UserError
-from gan_keras.runs.report import RunReport
-from gan_keras.runs.folder import RunFolder
 from gan_keras.training.loop import LoopConfig, train
+from gan_keras.training.tensorboard import TensorBoardLogger
 
-CHECKPOINT_FILE = "checkpoint.npz"
 EMA_GENERATOR_FILE = "ema_generator.keras"
 
 
@@ -47,7 +51,7 @@ def checkpoint_settings(config, model="gan", model_config=None):
 
 def run_training(config, build_gan, source, *, model="gan", model_config=None, loop=None, callbacks=(),
                  image_grid=True, evaluation=None, preview=None):
-    """Trains a GAN with the standard outputs under `config.output_dir`.
+    """Trains a GAN with the standard outputs under `config.output_dir`: a run of one phase.
 
     Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
     `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` info),
@@ -76,9 +80,10 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     Returns:
         The finished `TrainingRun`.
 
-    The run holds the folder's lock (`gan_keras.runs.folder`) from start to end.
-    A fresh run refuses a folder holding an earlier run's files unless
-    `overwrite` (which removes them first).
+    The run holds the folder's lock (`gan_keras.runs.folder`) from start to end
+    (`gan_keras.runs.phases.run_phases`, the path of every run). A fresh run
+    refuses a folder holding an earlier run's files unless `overwrite` (which
+    removes them first).
 
     Raises:
         UserError: (exit status 2) if the output folder holds a run and
@@ -89,27 +94,43 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
         NonFiniteError: (exit status 1) if a loss or weight becomes
             non-finite; nothing of that step is saved.
     """
-    out = config.output_dir
-    if config.tensorboard and os.path.exists(config.tensorboard) and not os.path.isdir(config.tensorboard):
-        raise UserError(f"--tensorboard {config.tensorboard} exists and is not a directory", EXIT_USAGE)
-    with RunFolder(out) as folder:
-        return _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid,
-                           evaluation, preview)
+    training = Training(build_gan, source, model=model, model_config=model_config, loop=loop, callbacks=callbacks,
+                        image_grid=image_grid, evaluation=evaluation, preview=preview)
+    runs = []
+
+    def train_and_keep(folder, run_config, phase_training):
+        runs.append(train_in_folder(folder, run_config, phase_training))
+        return runs[-1]
+
+    run_phases(config, [Phase(model, lambda run_config: training)], train_and_keep)
+    return runs[0]
 
 
-def _run_locked(folder, config, build_gan, source, model, model_config, loop, callbacks, image_grid, evaluation,
-                preview):
-    out = config.output_dir
+def train_in_folder(folder, config, training):
+    """Trains one phase's `Training` in its folder (held by the run's lock) with the standard callbacks.
+
+    The standard run of every GAN, called by `run_phases` for each phase:
+    resumes from the folder's checkpoint (with `resume`), or refuses or
+    clears an earlier run's files for a fresh start, seeds, builds, and
+    trains with history, grids, checkpoints, generators and report.
+
+    Args:
+        folder: The phase's `RunFolder` (locked, or a part of a locked one).
+        config: The phase's `RunConfig` (`output_dir` is `folder`'s path).
+        training: The phase's `Training`.
+
+    Returns:
+        The finished (or interrupted) `TrainingRun`.
+
+    Raises:
+        RunFolderError: (exit status 2) for a fresh start in a folder holding
+            run files, without `overwrite`.
+        CheckpointError: if the checkpoint to resume from does not fit.
+        NonFiniteError: (exit status 1) if a loss or weight becomes non-finite.
+    """
+    out, model = config.output_dir, training.model
     checkpoint_path = os.path.join(out, CHECKPOINT_FILE)
     has_checkpoint = os.path.exists(checkpoint_path)
-    if has_checkpoint and not (config.resume or config.overwrite):
-        raise UserError(
-            f"{out} already holds a run ({CHECKPOINT_FILE}); pass --resume to continue it, "
-            f"--overwrite to start afresh, or choose another --output-dir",
-            exit_code=EXIT_USAGE,
-        )
-    if folder.previous_owner_crashed:
-        print(f"Note: the previous run in {out} ended without finishing cleanly (killed or crashed)")
     resuming = config.resume and has_checkpoint
     if not resuming:
         folder.check_fresh_start(config.overwrite)
@@ -118,51 +139,51 @@ def _run_locked(folder, config, build_gan, source, model, model_config, loop, ca
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     keras.utils.set_random_seed(config.seed)
     with dtype_policy(config.precision), data_parallel_scope(config.devices):
-        gan = dataclasses.replace(build_gan(), name=model)
+        gan = dataclasses.replace(training.build(), name=model)
         if config.ema:
             gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed))
-    settings = checkpoint_settings(config, model, model_config)
+    settings = checkpoint_settings(config, model, training.model_config)
     start_step = 0
     if resuming:
         start_step = checkpoint.load_checkpoint(checkpoint_path, gan, settings)
         print(f"Resuming from step {start_step} ({checkpoint_path})")
     elif config.resume:
         print(f"No checkpoint in {out}: starting afresh")
+    source, preview, evaluation = training.source, training.preview, training.evaluation
     per_epoch = source.batches_per_epoch
     total = config.total_steps(per_epoch)
     if start_step >= total:
         print(f"The run is already at step {start_step} of {total}: nothing to train")
-    save_interval = config.save_interval or per_epoch
+    save_interval = per_epoch if config.save_interval is None else config.save_interval
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, engine=config.engine,
-                             steps_per_call=config.steps_per_call, devices=config.devices, **(loop or {}))
-    extra = list(callbacks) + ([evaluation] if evaluation is not None else [])
+                             steps_per_call=config.steps_per_call, devices=config.devices, **(training.loop or {}))
+    extra = list(training.callbacks) + ([evaluation] if evaluation is not None else [])
     if gan.ema is not None:  # first: every later callback of the step sees the updated average
         extra.insert(0, cb.AverageUpdater())
     history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
-                         extra_fields=list(gan.log_fields) + [f for c in extra for f in c.fields])
+                         extra_fields=list(gan.condition.log_fields) + [f for c in extra for f in c.fields])
     averaged_path = os.path.join(out, EMA_GENERATOR_FILE) if gan.ema is not None else None
+    checkpoint_interval = per_epoch if config.checkpoint_interval is None else config.checkpoint_interval
     standard = [
         history,
-        cb.Checkpointer(checkpoint_path, config.checkpoint_interval or per_epoch, settings, history),
+        cb.Checkpointer(checkpoint_path, checkpoint_interval, settings, history),
         cb.ModelSaver(os.path.join(out, "generator.keras"), averaged_path),
     ]
     keep = config.keep_interval(per_epoch)
     if keep is not None:
         metrics = [f for c in extra for f in c.fields]
         standard.insert(0, cb.KeptGenerators(os.path.join(out, "generators"), keep, metrics))
-    if image_grid:
-        grid = dict(rows=gan.num_classes or 10, cols=len(preview[0]) if preview else 10, preview=preview)
+    if training.image_grid:
+        grid = dict(rows=gan.condition.grid_rows(10), cols=len(preview[0]) if preview else 10, preview=preview)
         standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
         if gan.ema is not None:
             standard.insert(1, cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed,
                                              averaged=True, **grid))
         standard.append(ProgressAnimation(out, per_epoch / loop_config.d_steps))
-    if config.tensorboard:
-        from gan_keras.training.tensorboard import TensorBoardLogger
-
+    if config.tensorboard is not None:
         standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
-    standard.append(RunReport(out, report_settings, evaluation, sections=callbacks))
+    standard.append(RunReport(out, report_settings, evaluation, sections=training.callbacks))
     if start_step < total:
         print(f"Training {model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
               f"{per_epoch} steps per epoch; outputs in {out}")
@@ -220,42 +241,67 @@ def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", clas
     config.check_evaluation(dataset, classes)
     if not config.evaluate:
         return None
+    # The evaluation's modules (feature networks, scipy) load only for a run that evaluates.
     from gan_keras.evaluation import EvaluationCallback
 
     n = config.eval_samples(classes)
-    return EvaluationCallback(config.eval_interval or batches_per_epoch, n=n, output_dir=config.output_dir,
+    interval = batches_per_epoch if config.eval_interval is None else config.eval_interval
+    return EvaluationCallback(interval, n=n, output_dir=config.output_dir,
                               classes=None if classes is None else list(classes), seed=config.seed,
                               data_dir=config.data_dir, averaged=bool(config.ema))
 
 
 def train_recipe(recipe, model_config, config, data=None, options=None):
-    """Trains one GAN of `gan_keras.recipes` the standard way.
+    """Trains one GAN of `gan_keras.recipes`: its phases, or the standard single phase.
 
     Args:
         recipe: A `Recipe`.
         model_config: An instance of `recipe.config`.
-        config: `RunConfig`.
+        config: `RunConfig`; a `batch_size` of None takes the recipe's
+            default for the data (`Recipe.with_batch_size`).
         data: The recipe's `TrainingData` (loaded here when None and the
             recipe has a loader).
-        options: An instance of `recipe.options` (e.g. the Gaussian study's).
+        options: An instance of `recipe.options` (e.g. the Gaussian study's;
+            default: its defaults).
 
     Returns:
-        The exit status: 0, or 130 if training was interrupted.
+        The exit status: 0, or `EXIT_INTERRUPTED` (130) if training was interrupted.
+
+    Raises:
+        UserError: as `run_phases` and the recipe's loader and phases.
     """
     if config.deterministic:  # before any operation (StackGAN trains its text encoder first)
         make_deterministic()
-    if recipe.train is not None:
-        if options is None and recipe.options is not None:
-            options = recipe.options()
-        return recipe.train(config, model_config, options, data)
-    from gan_keras.data.sources import ArraySource
-
-    if data is None:
+    if options is None and recipe.options is not None:
+        options = recipe.options()
+    if data is None and recipe.load is not None:
         data = recipe.load(model_config, config.data_dir)
-    source = ArraySource(data.images, data.labels, batch_size=config.batch_size, seed=config.seed)
-    evaluation = evaluation_callback(config, source.batches_per_epoch, data.dataset, data.eval_classes)
-    finish = recipe.finish(model_config, config, data) if recipe.finish is not None else []
-    run = run_training(config, lambda: recipe.build(model_config, config, None), source, model=recipe.name,
-                       model_config=model_config, loop=recipe.loop(model_config), evaluation=evaluation,
-                       callbacks=finish, preview=data.preview)
-    return 130 if run.interrupted else 0
+    config = recipe.with_batch_size(config, data)
+    if recipe.phases is not None:
+        phases = recipe.phases(model_config, config, data, options)
+    else:
+        phases = standard_phases(recipe, model_config, data)
+    return run_phases(config, phases, train_in_folder)
+
+
+def standard_phases(recipe, model_config, data):
+    """The run of a recipe that declares no phases: one standard run in the run's folder, on its data.
+
+    Args:
+        recipe: A `Recipe`.
+        model_config: An instance of `recipe.config`.
+        data: Its loaded `TrainingData`.
+
+    Returns:
+        `[Phase]`: its source, evaluation (`evaluation_callback`) and final
+        callbacks (`recipe.finish`) are made when the phase starts.
+    """
+    def start(run_config):
+        source = ArraySource(data.images, data.labels, batch_size=run_config.batch_size, seed=run_config.seed)
+        evaluation = evaluation_callback(run_config, source.batches_per_epoch, data.dataset, data.eval_classes)
+        finish = recipe.finish(model_config, run_config, data) if recipe.finish is not None else []
+        return Training(lambda: recipe.build(model_config, run_config, None), source, model=recipe.name,
+                        model_config=model_config, loop=recipe.loop(model_config), callbacks=finish,
+                        evaluation=evaluation, preview=data.preview)
+
+    return [Phase(recipe.name, start)]

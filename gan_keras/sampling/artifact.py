@@ -8,8 +8,8 @@ vocabulary). `save_generator` writes both atomically; `load_generator`
 returns a `Generator` that samples images in [-1, 1] whatever the model's own
 range. Nothing else in the package reads or writes the sidecar.
 
-Noise and balanced labels are drawn here too, once for every caller
-(trainer, grids, evaluation, `gan-keras sample`).
+Noise and balanced labels come from `gan_keras.core.noise`, pixel ranges
+from `gan_keras.core.pixels`, the same for every caller.
 """
 
 import dataclasses
@@ -19,63 +19,13 @@ import os
 
 import numpy as np
 
+from gan_keras.data import captions
 from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.core.noise import NOISE_KINDS, balanced_labels, sample_noise
+from gan_keras.core.pixels import to_tanh_range
 
-NOISE_KINDS = ("normal", "uniform")
 SIDECAR_FORMAT = 2
-
-
-def sample_noise(rng, n, latent_dim, kind="normal"):
-    """Draws `(n, latent_dim)` float32 noise.
-
-    Args:
-        rng: A numpy `Generator`.
-        n: Number of vectors.
-        latent_dim: Size of one vector.
-        kind: "normal" (standard normal) or "uniform" (on [-1, 1]).
-
-    Returns:
-        float32 array `(n, latent_dim)`.
-
-    Raises:
-        ValueError: on an unknown `kind`.
-    """
-    if kind == "normal":
-        return rng.standard_normal((n, latent_dim), dtype=np.float32)
-    if kind == "uniform":
-        return rng.uniform(-1.0, 1.0, (n, latent_dim)).astype(np.float32)
-    raise ValueError(f"unknown noise distribution {kind!r}; known: {', '.join(NOISE_KINDS)}")
-
-
-def balanced_labels(n, classes, order="interleaved"):
-    """`n` class labels with every class equally often (to within one).
-
-    Args:
-        n: Number of labels.
-        classes: Number of classes (labels 0..classes-1) or a list of labels.
-        order: "interleaved" (0, 1, ..., 0, 1, ...) or "blocks" (all of the
-            first class, then the next: one grid row per class when `n` is
-            `classes` times the row length).
-
-    Returns:
-        int32 array `(n,)`.
-    """
-    labels = np.arange(classes) if isinstance(classes, (int, np.integer)) else np.asarray(classes)
-    k = len(labels)
-    index = np.arange(n) % k if order == "interleaved" else np.arange(n) * k // n
-    return labels[index].astype(np.int32)
-
-
-def to_tanh_range(images, pixel_range):
-    """Maps images from `pixel_range` `(low, high)` to [-1, 1]."""
-    low, high = pixel_range
-    return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
-
-
-def to_uint8(images):
-    """Images in [-1, 1] -> uint8 pixels in 0..255 (rounded, clipped)."""
-    return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,8 +172,6 @@ class Generator:
                 for an empty caption or words it does not know (see
                 `gan_keras.data.captions.encode`).
         """
-        from gan_keras.data import captions
-
         if not self.info.captioned:
             raise UserError("--caption needs a generator trained on captions (gan-keras train stackgan)", EXIT_USAGE)
         ids = captions.encode(texts, self.info.vocabulary, length=int(self.model.inputs[1].shape[-1]))
@@ -287,6 +235,23 @@ def save_generator(path, model, info):
     fileio.write_text(sidecar_path(path), json.dumps(info.to_json()))
 
 
+def info_of(gan):
+    """The `GeneratorInfo` of a `gan_keras.core.gan.GAN`'s generator (its condition sets the condition's fields)."""
+    shape = tuple(int(d) if d is not None else 0 for d in gan.generator.outputs[0].shape[1:])
+    return GeneratorInfo(latent_dim=gan.latent_dim, noise=gan.noise, pixel_range=tuple(gan.pixel_range),
+                         image_shape=shape, model=gan.name, **gan.condition.info_fields(gan.generator))
+
+
+def save_gan_generator(path, gan):
+    """Saves a `GAN`'s generator as its condition has it loaded (`saved_model`) and its info (`info_of`).
+
+    Args:
+        path: Destination, ending in `.keras`.
+        gan: The `gan_keras.core.gan.GAN` (a captioned one's file includes its text encoder).
+    """
+    save_generator(path, gan.condition.saved_model(gan.generator), info_of(gan))
+
+
 def save_model(model, path):
     """Saves a Keras model to `path` atomically."""
     with fileio.atomic_path(path) as tmp:
@@ -312,6 +277,7 @@ def load_generator(path, pixel_range=None, noise=None):
         UserError: (exit status 1) if the file is missing, not a loadable
             Keras model, not a generator, or its sidecar is invalid.
     """
+    # Keras loads when a generator is loaded, not while a command parses its flags.
     import keras
 
     import gan_keras.models.stackgan  # noqa: F401  (registers the custom layers of captioned generators)

@@ -9,7 +9,8 @@ changes the garment.
 
 import numpy as np
 
-from gan_keras.sampling import artifact
+from gan_keras.core.noise import sample_noise
+from gan_keras.core.pixels import to_tanh_range
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
 
@@ -65,7 +66,7 @@ def interpolation(generator, rng, rows, steps, label=None):
     info = _noise_generator(generator, label)
     if steps < 2:
         raise UserError(f"--interpolate needs at least 2 images per row (the two ends), got {steps}", EXIT_USAGE)
-    ends = artifact.sample_noise(rng, 2 * rows, info.latent_dim, info.noise)
+    ends = sample_noise(rng, 2 * rows, info.latent_dim, info.noise)
     t = np.linspace(0.0, 1.0, steps)
     noise = np.concatenate([
         slerp(ends[2 * i], ends[2 * i + 1], t) if info.noise == "normal"
@@ -75,7 +76,7 @@ def interpolation(generator, rng, rows, steps, label=None):
     if info.conditional:
         row_labels = np.full(rows, label) if label is not None else np.arange(rows) % info.num_classes
         labels = np.repeat(row_labels, steps).astype(np.int32)
-    images = artifact.to_tanh_range(generator.generate(noise, labels), info.pixel_range)
+    images = to_tanh_range(generator.generate(noise, labels), info.pixel_range)
     return {"images": images, "noise": noise, "t": t.astype(np.float32),
             **({"labels": labels} if labels is not None else {})}
 
@@ -94,9 +95,9 @@ def class_sweep(generator, rng, rows):
     if not info.conditional:
         raise UserError("--sweep-classes needs a conditional generator (gan-keras train cgan)", EXIT_USAGE)
     classes = info.num_classes
-    noise = np.repeat(artifact.sample_noise(rng, rows, info.latent_dim, info.noise), classes, axis=0)
+    noise = np.repeat(sample_noise(rng, rows, info.latent_dim, info.noise), classes, axis=0)
     labels = np.tile(np.arange(classes, dtype=np.int32), rows)
-    images = artifact.to_tanh_range(generator.generate(noise, labels), info.pixel_range)
+    images = to_tanh_range(generator.generate(noise, labels), info.pixel_range)
     return {"images": images, "noise": noise, "labels": labels}
 
 

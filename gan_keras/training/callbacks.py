@@ -10,9 +10,11 @@ import os
 
 import numpy as np
 
+from gan_keras.sampling import artifact
 from gan_keras.training import checkpoint
 from gan_keras.core import fileio
 from gan_keras.sampling import plotting
+from gan_keras.core.conditions import GRID_CAPTIONS, GRID_TRANSLATIONS
 from gan_keras.core.errors import UserError
 from gan_keras.training.loop import HISTORY_FIELDS, Callback
 
@@ -67,20 +69,8 @@ class SampleGrid(Callback):
         os.makedirs(self.directory, exist_ok=True)
         # Training steps draw from (seed, step) with step >= 1; step 0 is free.
         rng = np.random.default_rng([self.seed, 0])
-        gan = run.gan
-        if gan.image_conditioned:
-            self.noise, self.labels = None, self.preview[0]
-        elif gan.captioned:
-            self.rows = len(self.preview[0])
-            self.noise = np.tile(gan.sample_noise(rng, self.cols), (self.rows, 1))
-            self.labels = np.repeat(np.asarray(self.preview[1], np.float32), self.cols, axis=0)
-        elif gan.conditional:
-            column_noise = gan.sample_noise(rng, self.cols)
-            self.noise = np.tile(column_noise, (self.rows, 1))
-            self.labels = np.repeat(np.arange(self.rows) % gan.num_classes, self.cols)
-        else:
-            self.noise = gan.sample_noise(rng, self.rows * self.cols)
-            self.labels = None
+        self.noise, self.labels, self.rows = run.gan.condition.grid_inputs(rng, run.gan.sample_noise, self.rows,
+                                                                           self.cols, self.preview)
         if run.step == 0:
             self.save(run)
 
@@ -103,7 +93,7 @@ class SampleGrid(Callback):
         images = gan.to_tanh_range(gan.generate(self.noise, self.labels))
         rows = self.rows
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
-        if gan.captioned:
+        if gan.condition.grid == GRID_CAPTIONS:
             panels, titles = [images], [f"{gan.name} (step {run.step})"]
             if gan.previous_stage is not None:
                 panels.insert(0, gan.to_tanh_range(gan.generate_previous_stage(self.noise, self.labels)))
@@ -111,7 +101,7 @@ class SampleGrid(Callback):
             for target in (path, os.path.join(self.directory, "last.png")):
                 plotting.save_caption_grid(panels, list(self.preview[0]), target, titles)
             return path
-        if gan.image_conditioned:
+        if gan.condition.grid == GRID_TRANSLATIONS:
             images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)
         plotting.save_image_grid(images, path, rows, self.cols)
         plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), rows, self.cols)
@@ -298,9 +288,9 @@ class ModelSaver(Callback):
         self.averaged_path = averaged_path
 
     def on_train_end(self, run):
-        run.gan.save_generator(self.path)
+        artifact.save_gan_generator(self.path, run.gan)
         if self.averaged_path is not None:
-            generator_of(run, True).save_generator(self.averaged_path)
+            artifact.save_gan_generator(self.averaged_path, generator_of(run, True))
 
     on_interrupt = on_train_end
 
@@ -337,9 +327,10 @@ class KeptGenerators(Callback):
         if not self.saves_at(run.step):
             return
         name = os.path.join(self.directory, f"step_{run.step:07d}")
-        run.gan.save_generator(name + ".keras")
+        artifact.save_gan_generator(name + ".keras", run.gan)
         if run.gan.ema is not None:
-            generator_of(run, True).save_generator(os.path.join(self.directory, f"ema_step_{run.step:07d}.keras"))
+            artifact.save_gan_generator(os.path.join(self.directory, f"ema_step_{run.step:07d}.keras"),
+                                        generator_of(run, True))
         record = {"step": run.step, "epoch": logs.get("epoch")}
         record.update({k: float(logs[k]) for k in self.metrics if k in logs and math.isfinite(float(logs[k]))})
         fileio.write_text(name + "_metrics.json", json.dumps(record, indent=1))

@@ -133,6 +133,7 @@ def _global_rng_state():
     variables, which are saved with the models.
     """
     if keras.config.backend() == "torch":
+        # Only the running Keras backend's library is imported.
         import torch
 
         return torch.get_rng_state().numpy()
@@ -141,6 +142,7 @@ def _global_rng_state():
 
 def _set_global_rng_state(state):
     if keras.config.backend() == "torch":
+        # Only the running Keras backend's library is imported.
         import torch
 
         torch.set_rng_state(torch.from_numpy(np.asarray(state, dtype=np.uint8)))

@@ -4,12 +4,15 @@ import contextlib
 
 import keras
 
+from gan_keras.core.errors import EXIT_USAGE, UserError
+
 
 def describe_device():
     """Returns e.g. "GPU (NVIDIA H100 80GB HBM3)" or "CPU" for the active backend."""
     backend = keras.config.backend()
     try:
         if backend == "tensorflow":
+            # Only the running Keras backend's library is imported.
             import tensorflow as tf
 
             gpus = tf.config.list_physical_devices("GPU")
@@ -17,12 +20,14 @@ def describe_device():
                 details = tf.config.experimental.get_device_details(gpus[0])
                 return f"GPU ({details.get('device_name', gpus[0].name)})"
         elif backend == "jax":
+            # Only the running Keras backend's library is imported.
             import jax
 
             device = jax.devices()[0]
             if device.platform != "cpu":
                 return f"{device.platform.upper()} ({device.device_kind})"
         elif backend == "torch":
+            # Only the running Keras backend's library is imported.
             import torch
 
             if torch.cuda.is_available():
@@ -50,12 +55,14 @@ def make_deterministic():
     _deterministic = True
     backend = keras.config.backend()
     if backend == "tensorflow":
+        # Only the running Keras backend's library is imported.
         import tensorflow as tf
 
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.config.experimental.enable_op_determinism()
     elif backend == "torch":
+        # Only the running Keras backend's library is imported.
         import torch
 
         torch.set_num_threads(1)
@@ -76,14 +83,13 @@ def data_parallel_scope(devices):
         UserError: (exit status 2) on PyTorch, with fewer GPUs than asked, or
             when TensorFlow's devices were already set up differently.
     """
-    from gan_keras.core.errors import EXIT_USAGE, UserError
-
     backend = keras.config.backend()
     if devices == 1 or backend == "jax":
         yield None
         return
     if backend != "tensorflow":
         raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend, not {backend}", EXIT_USAGE)
+    # Only the running Keras backend's library is imported.
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")

@@ -127,7 +127,7 @@ class GeneratorAverage:
 def _inputs(gan, source, seed):
     """The fixed generator inputs of a re-estimation, `BN_CHUNK` rows at a time."""
     rng = np.random.default_rng([seed, 0, 2])
-    if not gan.data_conditioned:
+    if not gan.condition.from_data:
         for _ in range(BN_SAMPLES // BN_CHUNK):
             noise, labels = gan.fake_inputs(rng, BN_CHUNK)
             yield gan.generator_inputs(noise, labels)

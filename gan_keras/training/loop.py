@@ -223,9 +223,9 @@ def non_finite_problem(gan, logs, trained_d=True, trained_g=True, weights=True):
         weights: Whether to check every weight of both models too (about
             10 ms for the DCGAN on a CPU, so only before a step that saves).
     """
-    d_fields = ("d_loss_real", "d_loss_fake", *(f for f in gan.log_fields if f.startswith("d_")))
+    d_fields = ("d_loss_real", "d_loss_fake", *(f for f in gan.condition.log_fields if f.startswith("d_")))
     losses = [(name, "discriminator") for name in d_fields if trained_d]
-    g_fields = ("g_loss", *(f for f in gan.log_fields if f.startswith("g_")))
+    g_fields = ("g_loss", *(f for f in gan.condition.log_fields if f.startswith("g_")))
     losses += [(name, "generator") for name in g_fields if trained_g]
     for name, model in losses:
         if not math.isfinite(logs[name]):

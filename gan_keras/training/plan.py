@@ -30,16 +30,16 @@ def plan_step(gan, source, config, step):
             update = dict(real=gan.discriminator_inputs(images, condition),
                           generator=gan.generator_inputs(noise, fake_condition),
                           fake=_extras(gan.discriminator_inputs(None, fake_condition)))
-            if gan.matching_aware:  # real images with wrong conditions are fake too
-                update["wrong"] = gan.discriminator_inputs(images, gan.mismatched(condition))
+            if gan.condition.matching_aware:  # real images with wrong conditions are fake too
+                update["wrong"] = gan.discriminator_inputs(images, gan.condition.mismatched(condition))
             d_updates.append(update)
     if train_g:
-        if gan.data_conditioned and images is None:  # the generator learns from this step's pairs
+        if gan.condition.from_data and images is None:  # the generator learns from this step's pairs
             images, condition = source.batch((step - 1) * config.d_steps)
         for _ in range(config.g_steps):
             noise, g_condition = gan.fake_inputs(rng, batch_size, condition)
             update = dict(inputs=gan.generator_inputs(noise, g_condition))
-            if gan.reconstruction:
+            if gan.condition.reconstruction:
                 update["targets"] = images
             g_updates.append(update)
     epoch = (step - 1) * config.d_steps // source.batches_per_epoch + 1
@@ -96,14 +96,14 @@ def with_images(images, extras):
 
 def fake_weight(gan):
     """The weight of each fake (and mismatched) sample in the discriminator's loss: 1/2 when matching-aware."""
-    return 0.5 if gan.matching_aware else 1.0
+    return 0.5 if gan.condition.matching_aware else 1.0
 
 
 def step_logs(gan, plan, results):
     """The history row of one step from its `StepResults` (see `train_step` for the columns)."""
     nan = float("nan")
     logs = dict(d_loss_real=nan, d_loss_fake=nan, d_acc=nan, g_loss=nan, scam_ratio=nan)
-    logs.update({name: nan for name in gan.log_fields})
+    logs.update({name: nan for name in gan.condition.log_fields})
     # A matching-aware discriminator weighs its two kinds of fake pairs by half each (StackGAN's loss:
     # real + (fake + mismatched) / 2); the logs show the unweighted losses.
     half = fake_weight(gan)
@@ -120,7 +120,9 @@ def step_logs(gan, plan, results):
         if results.content:
             logs["g_content"] = float(np.mean(results.content))
     # The discriminator's loss: real half, fake half (StackGAN: fakes and mismatched pairs share the fake half).
-    fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"]) if gan.matching_aware else logs["d_loss_fake"]
+    fake_half = logs["d_loss_fake"]
+    if gan.condition.matching_aware:
+        fake_half = 0.5 * (logs["d_loss_fake"] + logs["d_loss_wrong"])
     logs["d_loss"] = 0.5 * (logs["d_loss_real"] + fake_half)
     logs.update(step=plan.step, epoch=plan.epoch)
     return logs

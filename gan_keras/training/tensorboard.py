@@ -30,8 +30,9 @@ class TensorBoardLogger(Callback):
 
     def on_train_begin(self, run):
         try:
-            import tensorboard  # noqa: F401  (tf.summary writes nothing without it)
+            # Optional: TensorBoard summaries need TensorFlow, and the tensorboard package for tf.summary to write.
             import tensorflow as tf
+            import tensorboard  # noqa: F401
         except ImportError:
             raise UserError(
                 "--tensorboard needs TensorFlow and TensorBoard (pip install tensorflow-cpu tensorboard)") from None

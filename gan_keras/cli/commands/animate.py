@@ -24,13 +24,14 @@ def add_arguments(parser):
 
 
 def run(args):
+    # Keras loads only when the command runs, not while flags are parsed.
     from gan_keras.runs.animation import grid_files, make_animation
 
     if not os.path.isdir(args.run_dir):
         raise UserError(f"no run folder at {args.run_dir}", EXIT_USAGE)
     if args.out is not None and not args.out.endswith(".gif"):
         raise UserError(f"--out must end in .gif, got {args.out}", EXIT_USAGE)
-    out = args.out or os.path.join(args.run_dir, "progress.gif")
+    out = os.path.join(args.run_dir, "progress.gif") if args.out is None else args.out
     checks.require_parent_dir(out, "--out")
     if not grid_files(os.path.join(args.run_dir, "samples")):
         raise UserError(f"{args.run_dir} holds no sample grids (samples/step_NNNNNNN.png): is it a training run's "
@@ -48,6 +49,7 @@ def run(args):
 
 def _epochs(history_path):
     """`step -> epoch` from the run's history (steps per epoch: the rows of epoch 1), or None."""
+    # Keras loads only when the command runs, not while flags are parsed.
     from gan_keras.training.callbacks import read_history, steps_per_epoch
 
     try:

@@ -9,7 +9,7 @@ See `gan_keras.cli.views.timing` for what is timed and how.
 import json
 
 from gan_keras.cli import flags
-from gan_keras.core import checks
+from gan_keras.core import checks, fileio
 
 VARIANT_NAMES = ("book", "default", "xla", "compiled", "compiled_k")  # gan_keras.cli.views.timing.VARIANTS
 DEFAULT_VARIANTS = ("book", "default", "compiled", "compiled_k")
@@ -37,11 +37,12 @@ def add_arguments(parser):
 def run(args):
     checks.require_parent_dir(args.json, "--json")
     flags.quiet_tensorflow()
+    # Keras loads only when the command runs, not while flags are parsed (and after TensorFlow is quietened).
     import keras
 
     from gan_keras.cli.views.timing import benchmark, call_breakdown, matmul_roofline, step_flops_per_image
     from gan_keras.training.devices import describe_device
-    from gan_keras.models.dcgan import build_dcgan
+    from gan_keras.recipes.dcgan import build_dcgan
 
     rooflines = {"float32": matmul_roofline()}
     if any(p != "float32" for p in args.precisions):
@@ -83,8 +84,6 @@ def run(args):
                 print(f"| {name} | {seconds * 1e3:.1f} | {seconds / total:.2f} | "
                       f"{batch_size * flops / seconds / 1e9:.1f} |")
     if args.json:
-        from gan_keras.core import fileio
-
         fileio.write_text(args.json, json.dumps({"backend": keras.config.backend(), "device": describe_device(),
                                                  "roofline_gflops": {k: round(v, 1) for k, v in rooflines.items()},
                                                  "results": results}, indent=2))

@@ -27,6 +27,7 @@ def run(args):
         if not os.path.isdir(path):
             raise UserError(f"no run folder at {path}", EXIT_USAGE)
     checks.require_parent_dir(args.out, "--out")
+    # Keras loads only when the command runs, not while flags are parsed.
     from gan_keras.cli.views.comparison import write_comparison
 
     md, png = write_comparison(args.run_dirs, args.out)

@@ -11,10 +11,13 @@ import argparse
 import json
 import time
 
+import numpy as np
+
 from gan_keras.cli import flags
-from gan_keras.core import checks
-from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
+from gan_keras.core import checks, fileio
+from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES, load_fashion_mnist
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.sampling import artifact
 
 TEST_IMAGES = SPLIT_SIZES["test"]
 TEST_PER_CLASS = CLASS_SIZES["test"]
@@ -75,15 +78,10 @@ def run(args):
     checks.require_file(args.generator, "generator")
     checks.require_parent_dir(args.json, "--json")
     checks.require_file(args.inception_weights, "InceptionV3 weights")
-    from gan_keras.data.datasets import load_fashion_mnist
-
     load_fashion_mnist(args.data_dir)  # a missing dataset fails here, before TensorFlow loads
     flags.quiet_tensorflow()
-    import numpy as np
-
-    from gan_keras.sampling import artifact
+    # TensorFlow loads only now, after the flags and the dataset are checked.
     from gan_keras import evaluation
-    from gan_keras.core import fileio
 
     started = time.perf_counter()
     samples = None
@@ -98,7 +96,7 @@ def run(args):
         samples = np.clip(images, -1.0, 1.0), labels
     evaluator = evaluation.Evaluator(
         "test", n=args.n, features=args.features, classes=args.classes, seed=args.seed, data_dir=args.data_dir,
-        inception_weights=args.inception_weights or "auto",
+        inception_weights="auto" if args.inception_weights is None else args.inception_weights,
     )
     rows = [] if samples is None else [(args.generator, evaluator.evaluate(*samples))]
     rows.append(("real train images (floor)", evaluator.floor()))

@@ -18,10 +18,16 @@ its `.npz` also holds the `noise` of every image (and `t`, the positions).
 import math
 import os
 
-from gan_keras.cli import flags
-from gan_keras.core import checks
-from gan_keras.core.errors import EXIT_USAGE, UserError
+import numpy as np
 
+from gan_keras.core.pixels import to_uint8
+from gan_keras.cli import flags
+from gan_keras.core import checks, fileio
+from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data.captions import tokenize
+from gan_keras.sampling import artifact, latent
+
+WALK_ROWS = 10  # rows of a latent walk without --rows
 MAX_SAMPLES = 1_000_000  # 784 MB of uint8 Fashion-MNIST images; larger requests fail before any allocation
 
 
@@ -46,15 +52,12 @@ def add_arguments(parser):
 
 
 def run(args):
+    # matplotlib loads when a grid is written, not while flags are parsed.
+    from gan_keras.sampling.plotting import save_image_grid
+
     _check(args)
     checks.require_parent_dir(args.out, "--out")
     flags.quiet_tensorflow()
-    import numpy as np
-
-    from gan_keras.sampling import artifact
-    from gan_keras.core import fileio
-    from gan_keras.sampling.plotting import save_image_grid
-
     generator = artifact.load_generator(args.generator)
     image_shape = generator.info.image_shape
     if args.out.endswith(".png") and len(image_shape) != 3:
@@ -62,7 +65,7 @@ def run(args):
                         EXIT_USAGE)
     if args.interpolate is not None or args.sweep_classes:
         return _walk(args, generator, np.random.default_rng(args.seed))
-    args.n = args.n or 100
+    args.n = 100 if args.n is None else args.n
     checks.check_memory(args.n * int(np.prod(image_shape)) * 12, f"{args.n:,} samples of shape {image_shape}", "--n")
     rng = np.random.default_rng(args.seed)
     labels = None
@@ -71,7 +74,7 @@ def run(args):
     else:
         images, labels = generator.sample(args.n, rng, label=args.label)
     if args.out.endswith(".npz"):
-        arrays = {"images": artifact.to_uint8(images)} if len(image_shape) == 3 else {"samples": images}
+        arrays = {"images": to_uint8(images)} if len(image_shape) == 3 else {"samples": images}
         if labels is not None:
             arrays["labels"] = labels
         if args.caption is not None:
@@ -88,14 +91,10 @@ def run(args):
 
 
 def _walk(args, generator, rng):
-    import numpy as np
-
-    from gan_keras.sampling import artifact
-    from gan_keras.core import fileio
-    from gan_keras.sampling import latent
+    # matplotlib loads when a grid is written, not while flags are parsed.
     from gan_keras.sampling.plotting import save_image_grid
 
-    rows = args.rows or 10
+    rows = WALK_ROWS if args.rows is None else args.rows
     if args.interpolate is not None:
         walk = latent.interpolation(generator, rng, rows, args.interpolate, label=args.label)
         what = f"{rows} latent walks of {args.interpolate} images"
@@ -104,7 +103,7 @@ def _walk(args, generator, rng):
         what = f"{rows} noise vectors x {generator.info.num_classes} classes"
     cols = len(walk["images"]) // rows
     if args.out.endswith(".npz"):
-        arrays = dict(walk, images=artifact.to_uint8(walk["images"]))
+        arrays = dict(walk, images=to_uint8(walk["images"]))
         with fileio.atomic_write(args.out, "wb") as f:
             np.savez(f, **arrays)
     else:
@@ -114,8 +113,6 @@ def _walk(args, generator, rng):
 
 
 def _check(args):
-    from gan_keras.data.captions import tokenize
-
     walking = args.interpolate is not None or args.sweep_classes
     if walking and (args.caption is not None or args.n is not None):
         raise UserError(f"{'--caption' if args.caption is not None else '--n'} excludes --interpolate and "
@@ -124,7 +121,9 @@ def _check(args):
         raise UserError("--rows needs --interpolate or --sweep-classes", EXIT_USAGE)
     if args.sweep_classes and args.label is not None:
         raise UserError("--sweep-classes draws every class: leave out --label", EXIT_USAGE)
-    if walking and (args.rows or 10) * max(args.interpolate or 0, 10) > 10_000:
+    rows = WALK_ROWS if args.rows is None else args.rows
+    images_per_row = args.interpolate if args.interpolate is not None else 0
+    if walking and rows * max(images_per_row, 10) > 10_000:
         raise UserError("a latent walk grid holds at most 10,000 images: lower --rows or --interpolate", EXIT_USAGE)
 
     if args.caption is not None and not tokenize(args.caption):
@@ -134,9 +133,9 @@ def _check(args):
         raise UserError("--caption and --label exclude each other: a caption names the class", EXIT_USAGE)
     if not args.out.endswith((".png", ".npz")):
         raise UserError(f"--out must end in .png or .npz, got {args.out}", EXIT_USAGE)
-    if (args.n or 0) > MAX_SAMPLES:
+    if args.n is not None and args.n > MAX_SAMPLES:
         raise UserError(f"--n must be at most {MAX_SAMPLES:,}, got {args.n:,}", EXIT_USAGE)
-    if args.out.endswith(".png") and (args.n or 0) > 10_000:
+    if args.out.endswith(".png") and args.n is not None and args.n > 10_000:
         raise UserError(f"a PNG grid holds at most 10,000 samples, got --n {args.n:,}: use --out FILE.npz",
                         EXIT_USAGE)
     if not os.path.isfile(args.generator):

@@ -21,8 +21,9 @@ import numpy as np
 import scipy.ndimage
 
 from gan_keras.cli import flags
-from gan_keras.core import checks
+from gan_keras.core import checks, fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
 BLUR_SIGMAS = (0.5, 1.0, 2.0)  # pixels
 NOISE_SIGMAS = (0.1, 0.2, 0.4)  # in the [-1, 1] range
@@ -89,15 +90,14 @@ def run(args):
     _check(args)
     checks.require_file(args.inception_weights, "InceptionV3 weights")
     checks.require_parent_dir(args.out, "--out")
-    from gan_keras.data.datasets import load_fashion_mnist, scale_images
-
     (x_train, y_train), _ = load_fashion_mnist(args.data_dir)
     flags.quiet_tensorflow()
+    # TensorFlow loads only now, after the flags and the dataset are checked.
     from gan_keras.evaluation import Evaluator, metrics_table
 
     started = time.perf_counter()
     evaluator = Evaluator("test", n=args.n, features=args.features, seed=args.seed, data_dir=args.data_dir,
-                          inception_weights=args.inception_weights or "auto")
+                          inception_weights="auto" if args.inception_weights is None else args.inception_weights)
     rows = []
     for name, metrics in sanity_rows(evaluator, scale_images(x_train), y_train, args.n, args.seed):
         rows.append((name, metrics))
@@ -107,7 +107,5 @@ def run(args):
           f"{math.ceil(time.perf_counter() - started)} s")
     print(table)
     if args.out is not None:
-        from gan_keras.core import fileio
-
         fileio.write_text(args.out, table + "\n")
     return 0

@@ -1,12 +1,15 @@
 """`gan-keras train GAN`: train one of the package's GANs, with every shared flag.
 
 The flags are made from the recipe's model config and `RunConfig`; they
-become configs here, in one place, and nothing else reads them.
+become configs here, once, and nothing else reads them. A default that
+depends on the data (the MLP's whole-class batch) stays open (None) until
+the data is loaded, then `Recipe.with_batch_size` fills it in; a value the
+user typed is never replaced by a default.
 """
 
 from gan_keras.cli import flags
 from gan_keras.core import checks
-from gan_keras.core.config import RunConfig
+from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
 # RunConfig fields whose flags depend on the recipe.
@@ -41,14 +44,19 @@ def add_arguments(parser, recipe):
                              help="evaluate once per epoch (--eval-interval or --eval-n also turn evaluation on)")
 
 
-def configs_from_args(args, recipe, data=None):
+def configs_from_args(args, recipe):
     """The configs of parsed flags: `(model_config, options or None, run_config)`.
+
+    Every flag is checked here, before any data or Keras loads.
 
     Args:
         args: The parsed flags of `add_arguments(parser, recipe)`.
         recipe: The `Recipe`.
-        data: Its loaded `TrainingData`, whose default batch size (if any)
-            applies when `--batch-size` is left out.
+
+    Returns:
+        The configs; the run config's `batch_size` is None where
+        `--batch-size` was left out and the GAN's default depends on its data
+        (`recipe.batch_size_help`): `Recipe.with_batch_size` fills it in.
 
     Raises:
         ConfigError, UserError: (exit status 2) for values out of range or
@@ -65,32 +73,32 @@ def configs_from_args(args, recipe, data=None):
     by_default = recipe.evaluate and getattr(model, "dataset", "fashion_mnist") == "fashion_mnist"
     evaluate = recipe.evaluable and not no_eval and (
         by_default or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
-    batch_size = args.batch_size or (data.batch_size if data is not None else None) or recipe.batch_size
     length = {}
     if recipe.steps and args.steps is None and args.epochs is None:
         length = {"steps": recipe.steps, "epochs": recipe.epochs}
     elif args.epochs is None:
         length = {"epochs": recipe.epochs}
-    config = flags.config_from_args(RunConfig, args, output_dir=args.output_dir or recipe.output_dir(model),
-                                  batch_size=batch_size, evaluate=evaluate, **length)
+    output_dir = recipe.output_dir(model) if args.output_dir is None else args.output_dir
+    config = flags.config_from_args(RunConfig, args, output_dir=output_dir, evaluate=evaluate, **length)
     return model, options, config
 
 
 def run(args, recipe):
     """Trains `recipe` with the parsed flags; returns the exit status."""
     model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
-    checks.check_memory(recipe.memory(model, config.batch_size), f"{recipe.name} with these sizes",
-                     "--latent-dim or --batch-size")
+    planned = recipe.with_batch_size(config).batch_size  # the data may change a default batch, not a given one
+    checks.check_memory(recipe.memory(model, planned), f"{recipe.name} with these sizes",
+                        "--latent-dim or --batch-size")
     checks.check_output_dir(config.output_dir)
-    data = None
-    if recipe.load is not None:
-        data = recipe.load(model, config.data_dir)
-        model, options, config = configs_from_args(args, recipe, data)
+    data = recipe.load(model, config.data_dir) if recipe.load is not None else None
+    config = recipe.with_batch_size(config, data)
+    if data is not None:
         if config.batch_size > len(data.images):
             raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
                             f"{data.description}", EXIT_USAGE)
         config.check_evaluation(data.dataset, data.eval_classes)
     flags.quiet_tensorflow()
+    # Keras loads only now, quietly, after every flag and the data are checked.
     from gan_keras.runs.run import train_recipe
 
     return train_recipe(recipe, model, config, data, options)

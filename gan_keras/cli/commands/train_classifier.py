@@ -1,6 +1,6 @@
 """`gan-keras train-classifier`: trains the frozen Fashion-MNIST classifier that the evaluation looks through.
 
-    gan-keras train-classifier            # rewrites gan_keras/assets/fashion_mnist_classifier.weights.h5
+    gan-keras train-classifier            # rewrites gan_keras/evaluation/assets/fashion_mnist_classifier.weights.h5
     gan-keras train-classifier --out /tmp/classifier.weights.h5 --seed 1
     gan-keras train-classifier --dataset mnist --out mnist_classifier.weights.h5   # where MNIST is present
 """
@@ -12,16 +12,20 @@ import time
 from gan_keras.cli import flags
 from gan_keras.core import checks
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data.datasets import load_dataset, scale_images
 
 MIN_TEST_ACCURACY = 0.92  # what the tests require of the shipped weights
 
 
 def add_arguments(parser):
-    parser.add_argument("--epochs", type=flags.positive_int, default=4, help="passes over the 60,000 images (default 4)")
+    parser.add_argument("--epochs", type=flags.positive_int, default=4,
+                        help="passes over the 60,000 images (default 4)")
     parser.add_argument("--batch-size", type=flags.positive_int, default=128, help="default 128")
-    parser.add_argument("--seed", type=flags.seed, default=0, help="seed of weights, dropout and batch order (default 0)")
+    parser.add_argument("--seed", type=flags.seed, default=0,
+                        help="seed of weights, dropout and batch order (default 0)")
     parser.add_argument("--out", default=None,
-                        help="weights file, ending in .weights.h5 (default: the one shipped in gan_keras/assets)")
+                        help="weights file, ending in .weights.h5 (default: the one shipped in "
+                             "gan_keras/evaluation/assets)")
     parser.add_argument("--dataset", choices=("fashion_mnist", "mnist"), default="fashion_mnist",
                         help="training data (default fashion_mnist; mnist needs --out)")
     parser.add_argument("--data-dir", default=None, help="folder with the dataset's IDX files (default: searched)")
@@ -37,13 +41,12 @@ def _check(args):
 
 def run(args):
     _check(args)
-    from gan_keras.data.datasets import load_dataset, scale_images
-
     (x_train, y_train), (x_test, y_test) = load_dataset(args.dataset, args.data_dir)
     flags.quiet_tensorflow()
+    # TensorFlow loads only now, after the flags and the dataset are checked.
     from gan_keras.evaluation import classifier
 
-    out = args.out or classifier.WEIGHTS_PATH
+    out = classifier.WEIGHTS_PATH if args.out is None else args.out
     checks.require_parent_dir(out, "--out")
     x_train, x_test = scale_images(x_train), scale_images(x_test)
     started = time.perf_counter()

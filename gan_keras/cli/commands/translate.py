@@ -9,9 +9,11 @@ pix2pix generator takes exactly the input size it was trained on (28x28
 edge maps, black lines on white).
 """
 
+from gan_keras.core.pixels import to_tanh_range
 from gan_keras.cli import flags
 from gan_keras.core import checks
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.sampling import artifact
 
 FLOATS_PER_OUTPUT_PIXEL = 600  # activations of the SRResNet's last layers, with room to spare
 
@@ -24,6 +26,8 @@ def add_arguments(parser):
 
 
 def run(args):
+    from gan_keras.sampling import plotting  # matplotlib loads when the image is written, not while flags are parsed
+
     if not args.out.endswith(".png"):
         raise UserError(f"--out must end in .png, got {args.out}", EXIT_USAGE)
     checks.require_file(args.generator, "generator")
@@ -31,9 +35,6 @@ def run(args):
     checks.require_parent_dir(args.out, "--out")
     image = read_image(args.input)
     flags.quiet_tensorflow()
-    from gan_keras.sampling import artifact
-    from gan_keras.sampling import plotting
-
     generator = artifact.load_generator(args.generator)
     info = generator.info
     if not info.image_conditioned:
@@ -47,7 +48,7 @@ def run(args):
     checks.check_memory(image.shape[0] * image.shape[1] * scale**2 * FLOATS_PER_OUTPUT_PIXEL * 4,
                      f"a {image.shape[0]}x{image.shape[1]} input", "the input's size (crop or shrink it)")
     output = generator.generate(image[None], batch_size=1)
-    output = artifact.to_tanh_range(output, info.pixel_range)[0]
+    output = to_tanh_range(output, info.pixel_range)[0]
     plotting.save_image(output, args.out)
     print(f"Wrote {args.out} ({output.shape[0]}x{output.shape[1]}) from {args.input} "
           f"({image.shape[0]}x{image.shape[1]})")

@@ -1,0 +1,9 @@
+"""What some commands compute and show, kept out of the commands' flag handling.
+
+Modules:
+    comparison: runs side by side: their metric curves in one plot, settings and final metrics in one table.
+    timing: the timing benchmark of the DCGAN train step (the book's loop, the engines, XLA) and the
+        matmul roofline.
+
+Imported by their commands only when those run (they load Keras). May import: every layer below `gan_keras.cli`.
+"""

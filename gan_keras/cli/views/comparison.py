@@ -13,6 +13,8 @@ import os
 
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
+from gan_keras.training import checkpoint
+from gan_keras.training.callbacks import number, read_history, steps_per_epoch
 
 CURVES = (("fd", "FD (lower is better)"), ("kid", "KID (lower is better)"),
           ("classifier_score", "classifier score (higher is better)"))
@@ -52,9 +54,6 @@ def read_run(path, name=None):
     Raises:
         UserError: (exit status 1) if `path` holds no readable `history.csv`.
     """
-    from gan_keras.training import checkpoint
-    from gan_keras.training.callbacks import number, read_history, steps_per_epoch
-
     history = os.path.join(path, "history.csv")
     try:
         rows = read_history(history)
@@ -168,13 +167,11 @@ def write_comparison(paths, prefix):
 def _setting(run, key, runs):
     """A run's setting; one its checkpoint predates (`checkpoint.MISSING_SETTINGS`) where a run of the same
     model records it; "-" for a setting its model does not have."""
-    from gan_keras.training.checkpoint import MISSING_SETTINGS
-
     if key in run.settings:
         return run.settings[key]
     model = run.settings.get("model")
-    if key in MISSING_SETTINGS and any(key in r.settings and r.settings.get("model") == model for r in runs):
-        return MISSING_SETTINGS[key]
+    if key in checkpoint.MISSING_SETTINGS and any(key in r.settings and r.settings.get("model") == model for r in runs):
+        return checkpoint.MISSING_SETTINGS[key]
     return "-"
 
 

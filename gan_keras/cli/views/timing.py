@@ -13,8 +13,10 @@ import time
 import keras
 import numpy as np
 
-from gan_keras.models.dcgan import build_dcgan
+from gan_keras.recipes.dcgan import build_dcgan
 from gan_keras.data.sources import ArraySource
+from gan_keras.runs.run import dtype_policy
+from gan_keras.training.engines import make_engine
 from gan_keras.training.loop import LoopConfig
 
 
@@ -74,8 +76,6 @@ class EngineSteps:
     """Steps of `gan_keras.training.loop`'s engines (what the scripts run): `steps_per_call` steps per call."""
 
     def __init__(self, gan, source, seed=0, engine="book", steps_per_call=1):
-        from gan_keras.training.engines import make_engine
-
         self.steps_per_call = steps_per_call
         config = LoopConfig(total_steps=10**9, seed=seed, progress=False, engine=engine,
                             steps_per_call=steps_per_call)
@@ -105,8 +105,6 @@ def benchmark(batch_size, steps, warmup, variants, steps_per_call=(16,), precisi
     dtype policy `precision`; after `warmup` untimed calls the variants are
     timed interleaved, one call each in turn, `steps` calls each.
     """
-    from gan_keras.runs.run import dtype_policy
-
     images = np.random.default_rng(0).uniform(-1, 1, (max(4096, batch_size * 4), 28, 28, 1)).astype(np.float32)
     runners, flops = {}, None
     for variant in variants:

@@ -79,6 +79,7 @@ def _has_convolutions(gan):
 
 def _unrolled(fn, carry, xs):
     """`lax.scan` written out: `fn` on each entry of `xs`' (static) first axis, outputs stacked."""
+    # Only the running Keras backend's library is imported.
     import jax.numpy as jnp
 
     outputs = []
@@ -102,6 +103,7 @@ class Jax(Backend):
     """
 
     def __init__(self, variables, gan):
+        # Only the running Keras backend's library is imported.
         import jax
 
         super().__init__(variables, gan)
@@ -126,6 +128,7 @@ class Jax(Backend):
 
     def update(self, values, model, optimizer, x, y, sample_weight):
         """One `model.train_on_batch(x, y, sample_weight)`: returns values, loss, per-output losses, y_pred."""
+        # Only the running Keras backend's library is imported.
         import jax
 
         trainable = self.pick(values, model.trainable_variables)
@@ -150,6 +153,7 @@ class Jax(Backend):
         return values, loss, parts, y_pred
 
     def scan(self, fn, carry, xs, names):
+        # Only the running Keras backend's library is imported.
         import jax
 
         if self.on_cpu:
@@ -158,6 +162,7 @@ class Jax(Backend):
 
     def loop(self, fn, carry, xs, count, shapes):
         """`fn` over the first `count` entries of `xs` (a while loop: `count` is a run-time value)."""
+        # Only the running Keras backend's library is imported.
         import jax
         import jax.numpy as jnp
 
@@ -174,6 +179,7 @@ class Jax(Backend):
         return jax.lax.fori_loop(0, count, body, (carry, outputs))
 
     def compile(self, fn, distribution=None, jit_compile=True):
+        # Only the running Keras backend's library is imported.
         import jax
 
         variables = self.variables
@@ -205,6 +211,7 @@ class TensorFlow(Backend):
     """Stateful, as Keras' own TensorFlow trainer: a tape, then `optimizer.apply` on the variables."""
 
     def update(self, state, model, optimizer, x, y, sample_weight):
+        # Only the running Keras backend's library is imported.
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
@@ -224,6 +231,7 @@ class TensorFlow(Backend):
         """`fn` over the steps of `xs`; with a strategy, each step under `strategy.run` on the replicas' shares."""
         if self.strategy is None:
             return self.scan(fn, carry, xs, tuple(shapes))
+        # Only the running Keras backend's library is imported.
         import tensorflow as tf
 
         strategy, names = self.strategy, tuple(shapes)
@@ -242,6 +250,7 @@ class TensorFlow(Backend):
         return carry, {name: array.stack() for name, array in zip(names, arrays)}
 
     def scan(self, fn, carry, xs, names):
+        # Only the running Keras backend's library is imported.
         import tensorflow as tf
 
         if self.strategy is not None:  # inside strategy.run: no gradient sync inside a while loop, so unrolled
@@ -269,6 +278,7 @@ class TensorFlow(Backend):
         every replica's share of the batch (as Keras' `fit` with
         `steps_per_execution`); the logs are the replicas' mean.
         """
+        # Only the running Keras backend's library is imported.
         import tensorflow as tf
 
         if distribution is None:
@@ -300,6 +310,7 @@ class Torch(Backend):
     """Stateful and eager, as Keras' own PyTorch trainer (gradients by `torch.autograd.grad`)."""
 
     def update(self, state, model, optimizer, x, y, sample_weight):
+        # Only the running Keras backend's library is imported.
         import torch
 
         with torch.enable_grad():
@@ -315,6 +326,7 @@ class Torch(Backend):
         return self.scan(fn, carry, xs, tuple(shapes))
 
     def scan(self, fn, carry, xs, names):
+        # Only the running Keras backend's library is imported.
         import torch
 
         n = len(tree.flatten(xs)[0])
@@ -326,6 +338,7 @@ class Torch(Backend):
                        for name in names}
 
     def compile(self, fn, distribution=None, jit_compile=False):
+        # Only the running Keras backend's library is imported.
         import torch
 
         def call(blocks, count):

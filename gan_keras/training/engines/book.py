@@ -47,7 +47,7 @@ def train_step(gan, source, config, step, valid, fake):
     """
     plan = plan_step(gan, source, config, step)
     half = fake_weight(gan)
-    weights = np.full(source.batch_size, half, np.float32) if gan.matching_aware else None
+    weights = np.full(source.batch_size, half, np.float32) if gan.condition.matching_aware else None
     results = StepResults()
     for update in plan.d:
         fakes = np.asarray(gan.generator.predict_on_batch(update["generator"]))
@@ -62,8 +62,8 @@ def train_step(gan, source, config, step, valid, fake):
             judged.append(wrong[1])
         results.accuracy.append(float(np.mean(judged)))
     for update in plan.g:
-        targets = gan.generator_targets(valid, update.get("targets"))
-        if gan.reconstruction:
+        targets = gan.condition.generator_targets(valid, update.get("targets"))
+        if gan.condition.reconstruction:
             result = gan.combined.train_on_batch(update["inputs"], targets, return_dict=True)
             results.g_loss.append(result["binary_crossentropy_loss"])
             results.fooled.append(result["accuracy"])

@@ -39,6 +39,7 @@ import keras
 from keras import ops
 from keras import tree
 
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.training.engines import _keras_internals
 from gan_keras.training.engines.backends import Backend
 from gan_keras.training.plan import StepResults, fake_weight, plan_step, step_logs, with_images
@@ -82,7 +83,9 @@ class CompiledEngine:
         patch = tuple(discriminator.outputs[0].shape[1:])
         self.valid = np.ones((source.batch_size, *patch), np.float32)
         self.fake = np.zeros((source.batch_size, *patch), np.float32)
-        self.weights = np.full(source.batch_size, fake_weight(gan), np.float32) if gan.matching_aware else None
+        self.weights = None
+        if gan.condition.matching_aware:
+            self.weights = np.full(source.batch_size, fake_weight(gan), np.float32)
         self._functions = {}
 
     def run(self, steps):
@@ -127,7 +130,7 @@ class CompiledEngine:
         valid = np.ones((self.source.batch_size, *patch), np.float32)
         if plan.d:
             _keras_internals.symbolic_build(discriminator, (plan.d[0]["real"], valid, None))
-        targets = self.gan.generator_targets(valid, plan.g[0].get("targets"))
+        targets = self.gan.condition.generator_targets(valid, plan.g[0].get("targets"))
         _keras_internals.symbolic_build(combined, (plan.g[0]["inputs"], targets, None))
         for optimizer, model in ((self.d_optimizer, discriminator), (self.g_optimizer, combined)):
             if not optimizer.built:
@@ -163,16 +166,16 @@ class CompiledEngine:
             return values, out
 
         def g_update(values, block):
-            targets = gan.generator_targets(valid, block.get("targets"))
+            targets = gan.condition.generator_targets(valid, block.get("targets"))
             values, loss, parts, y_pred = update(values, combined, self.g_optimizer, block["inputs"], targets, None)
-            validity = y_pred[0] if gan.reconstruction else y_pred
-            out = {"g_loss": parts[0] if gan.reconstruction else loss, "fooled": _accuracy(valid, validity)}
-            if gan.reconstruction:
+            validity = y_pred[0] if gan.condition.reconstruction else y_pred
+            out = {"g_loss": parts[0] if gan.condition.reconstruction else loss, "fooled": _accuracy(valid, validity)}
+            if gan.condition.reconstruction:
                 out["content"] = parts[1]
             return values, out
 
-        d_names = ("real", "fake", "accuracy") + (("wrong",) if gan.matching_aware else ())
-        g_names = ("g_loss", "fooled") + (("content",) if gan.reconstruction else ())
+        d_names = ("real", "fake", "accuracy") + (("wrong",) if gan.condition.matching_aware else ())
+        g_names = ("g_loss", "fooled") + (("content",) if gan.condition.reconstruction else ())
 
         def one_step(values, blocks):
             outputs = {}
@@ -193,9 +196,7 @@ class CompiledEngine:
 
 
 def _mirrored_strategy(gan, devices):
-    """The `tf.distribute.MirroredStrategy` the models were built under (`gan_keras.training.devices.data_parallel_scope`)."""
-    from gan_keras.core.errors import EXIT_USAGE, UserError
-
+    """The `tf.distribute.MirroredStrategy` the models were built under (`devices.data_parallel_scope`)."""
     if keras.config.backend() != "tensorflow":
         raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend", EXIT_USAGE)
     strategy = gan.discriminator.distribute_strategy
@@ -230,8 +231,7 @@ class DataParallel:
     """
 
     def __init__(self, devices):
-        from gan_keras.core.errors import EXIT_USAGE, UserError
-
+        # Only the running Keras backend's library is imported.
         import jax
 
         found = jax.devices()
@@ -245,6 +245,7 @@ class DataParallel:
 
     def place(self, values, blocks):
         """Puts the state on every device and each batch split across them."""
+        # Only the running Keras backend's library is imported.
         import jax
 
         return jax.device_put(values, self.replicated), jax.device_put(blocks, self.sharded)

@@ -1,0 +1,14 @@
+"""Pixel ranges: a generator's own range to [-1, 1] (plots, metrics), and [-1, 1] to uint8 pixels."""
+
+import numpy as np
+
+
+def to_tanh_range(images, pixel_range):
+    """Maps images from `pixel_range` `(low, high)` to [-1, 1]."""
+    low, high = pixel_range
+    return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
+
+
+def to_uint8(images):
+    """Images in [-1, 1] -> uint8 pixels in 0..255 (rounded, clipped)."""
+    return np.clip(np.rint((np.asarray(images, np.float32) + 1.0) * 127.5), 0, 255).astype(np.uint8)

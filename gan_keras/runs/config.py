@@ -1,0 +1,154 @@
+"""A run's settings as data: `RunConfig`, shared by every GAN.
+
+How long, in which folder and how a GAN trains. Its flags are generated
+from its fields (`gan_keras.cli.flags`) like every GAN's model config; the
+checks run whoever builds it. `batch_size` may stay None ("the GAN's
+default for its data") until the data is loaded: `Recipe.with_batch_size`
+then fills it in once.
+"""
+
+import dataclasses
+
+from gan_keras.core.config import (
+    Config, ConfigError, decay_value, path_or_none, path_text, positive, positive_or_none, seed_value, setting,
+    step_interval,
+)
+from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
+
+# The compiled engine's default steps per call (README, "Engines"): on an H200 K = 32 ran within 8% of
+# K = 128, and a smaller K stops sooner on Ctrl-C (at the end of the call) on a CPU.
+STEPS_PER_CALL = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig(Config):
+    """How long, in which folder and how a GAN trains; shared by every GAN.
+
+    The defaults of `output_dir`, `batch_size` and `epochs` are each GAN's
+    (see `gan_keras.recipes`). A `batch_size` of None stands for the GAN's
+    default for its data (e.g. the MLP's whole class) until the data is
+    loaded; a run needs it filled in (`Recipe.with_batch_size`).
+    """
+
+    output_dir: str = setting("outputs/run", "folder of all outputs of the run", check=path_text)
+    batch_size: int | None = setting(32, "samples per batch", check=positive_or_none, kind=int)
+    epochs: int = setting(1, "total epochs: shuffled passes over the training set", check=positive)
+    steps: int | None = setting(None, "total training steps instead of epochs (each step: D on a real and a fake "
+                                      "batch, then G)", check=positive_or_none, kind=int)
+    save_interval: int | None = setting(None, "save a sample grid and redraw losses.png every N steps (default: "
+                                              "once per epoch, and at the end)", check=positive_or_none, kind=int)
+    checkpoint_interval: int | None = setting(None, "save a checkpoint every N steps (default: once per epoch; "
+                                                    "always at the end and on Ctrl-C)",
+                                              check=positive_or_none, kind=int)
+    evaluate: bool = setting(False, "score samples against the Fashion-MNIST test split during training", flag=False)
+    eval_interval: int | None = setting(None, "every N steps, score --eval-n samples against the Fashion-MNIST "
+                                              "test split (FD, KID, classifier score, precision/recall/density/"
+                                              "coverage) into history.csv and keep the lowest-FD generator as "
+                                              "best_generator.keras (default: once per epoch)",
+                                        check=positive_or_none, kind=int)
+    eval_n: int | None = setting(None, "samples per evaluation (default 2000, or 1000 per class for a run on some "
+                                       "classes); compare FD/KID only at the same --eval-n",
+                                 check=positive_or_none, kind=int)
+    data_dir: str | None = setting(None, "folder with the dataset's IDX files (default: $GAN_KERAS_DATA, keras' "
+                                         "cache, /usr/share/datasets, then keras' downloader)", check=path_or_none,
+                                 kind=str)
+    seed: int = setting(0, "seed of weights, noise and batch order", check=seed_value)
+    resume: bool = setting(False, "continue the run in --output-dir from its checkpoint up to --epochs/--steps")
+    overwrite: bool = setting(False, "start afresh even if --output-dir holds a run (its run files are removed first)")
+    deterministic: bool = setting(False, "one thread per op and deterministic kernels: two runs with the same "
+                                         "--seed write identical histories (without it, CPU runs drift apart by "
+                                         "~1e-5 after a few steps)")
+    tensorboard: str | None = setting(None, "also write losses, metrics and sample grids as TensorBoard summaries "
+                                            "to DIR", check=path_or_none, kind=str, metavar="DIR")
+    progress: bool = setting(True, "show a progress bar")
+    xla: str = setting("auto", "XLA compilation of the train steps (auto: on a GPU only)",
+                       choices=("auto", "on", "off"))
+    engine: str = setting("book", "how each step runs: book (one Keras call per model update, as the book "
+                                  "writes it) or compiled (whole steps in one compiled function; same "
+                                  "losses and weights)", choices=("book", "compiled"))
+    steps_per_call: int = setting(STEPS_PER_CALL, "steps per call of the compiled engine (it stops early at "
+                                                  "steps that save grids, checkpoints or evaluations)",
+                                  check=positive)
+    precision: str = setting("float32", "dtype policy of both models: float32, or mixed precision (float32 "
+                                        "weights, bfloat16/float16 computation, float32 losses; float16 with "
+                                        "loss scaling)", choices=("float32", "mixed_bfloat16", "mixed_float16"))
+    ema: float = setting(0.0, "keep an exponential moving average of the generator's weights with this decay "
+                              "(e.g. 0.999; 0: off), its BatchNormalization statistics re-estimated before each "
+                              "use; saved as ema_generator.keras, graded beside the generator",
+                         check=decay_value, metavar="DECAY")
+    keep_generators: str | None = setting(None, "keep the generator every N steps (or 'epoch') as "
+                                                "generators/step_NNNNNNN.keras, with its metrics when evaluated",
+                                          check=step_interval, kind=str, metavar="N")
+    devices: int = setting(1, "split each batch across N devices (data parallel; the compiled engine on JAX "
+                              "or TensorFlow; on a CPU-only machine N logical CPU devices)", check=positive)
+
+    # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
+    RESUME_FIELDS = ("seed", "batch_size", "ema")
+    # Flags of which at most one may be given.
+    EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
+
+    def validate(self):
+        if self.engine == "book" and self.steps_per_call != STEPS_PER_CALL:
+            raise ConfigError("steps_per_call", "needs --engine compiled (the book's engine runs one step per call)")
+        if self.devices > 1 and self.engine != "compiled":
+            raise ConfigError("devices", "needs --engine compiled (the book's train_on_batch does not split batches)")
+        if self.devices > 1 and self.batch_size is not None and self.batch_size % self.devices:
+            raise ConfigError("batch_size", f"must be a multiple of --devices {self.devices}, got {self.batch_size}")
+        if self.resume and self.overwrite:
+            raise ConfigError("resume", "and --overwrite exclude each other")
+        if not self.evaluate and (self.eval_interval is not None or self.eval_n is not None):
+            which = "--eval-interval" if self.eval_interval is not None else "--eval-n"
+            raise ConfigError("no_eval", f"excludes {which}")
+
+    def eval_samples(self, classes=None):
+        """Samples per evaluation: `eval_n`, by default 2,000 or all test images of `classes` if fewer."""
+        return min(EVAL_N, evaluation_limit(classes)) if self.eval_n is None else self.eval_n
+
+    def check_evaluation(self, dataset="fashion_mnist", classes=None):
+        """Checks that the evaluation asked for is possible (before anything loads).
+
+        Raises:
+            UserError: (exit status 2) for another dataset than Fashion-MNIST,
+                or an `eval_n` outside 10..the test images (of `classes`).
+        """
+        if not self.evaluate:
+            return
+        if dataset != "fashion_mnist":
+            raise UserError(f"evaluation needs --dataset fashion_mnist (the evaluation classifier knows "
+                            f"Fashion-MNIST only), got {dataset}; pass --no-eval or leave out --eval-interval",
+                            EXIT_USAGE)
+        limit, n = evaluation_limit(classes), self.eval_samples(classes)
+        if not 10 <= n <= limit:
+            which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
+            raise ConfigError("eval_n", f"must be in 10..{limit} (the test images{which}), got {n}")
+
+    def keep_interval(self, batches_per_epoch):
+        """Steps between kept generators (`keep_generators`), or None."""
+        if self.keep_generators is None:
+            return None
+        return batches_per_epoch if self.keep_generators == "epoch" else int(self.keep_generators)
+
+    def total_steps(self, batches_per_epoch):
+        """Steps of the whole run: `steps`, else `epochs` passes."""
+        return self.steps if self.steps is not None else self.epochs * batches_per_epoch
+
+    @property
+    def jit_compile(self):
+        """Keras' `jit_compile` setting for `xla`."""
+        return {"auto": "auto", "on": True, "off": False}[self.xla]
+
+
+EVAL_N = 2000  # default samples per evaluation
+
+
+def evaluation_limit(classes=None):
+    """The most samples an evaluation can use: the Fashion-MNIST test images (of `classes`).
+
+    Args:
+        classes: The classes a run learns, or None for all.
+
+    Returns:
+        10,000 (the test split), or 1,000 per class.
+    """
+    return SPLIT_SIZES["test"] if classes is None else CLASS_SIZES["test"] * len(set(classes))
