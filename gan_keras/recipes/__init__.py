@@ -9,10 +9,9 @@ way.
 
 Modules:
     base: `Recipe` and its `TrainingData`: what every recipe is made of.
-    noise_gans: the noise-to-image GANs' configs and recipes: DCGAN (8.4), conditional GAN, MLP GAN,
-        1-D Gaussian GAN.
-    dcgan, cgan, mlp, gaussian: each one's assembly from its `gan_keras.models` builders (optimizers,
-        schedule) into a compiled `GAN`.
+    dcgan, cgan, mlp, gaussian: the noise-to-image GANs (DCGAN of 8.4, conditional GAN, MLP GAN, 1-D
+        Gaussian GAN): each one's config, data, assembly from its `gan_keras.models` builders into a
+        compiled `GAN` (optimizers, schedule) and run defaults.
     gaussian_study: the 1-D Gaussian GAN's stability study: several seeds, each run judged.
     pix2pix: pix2pix "edges2fashion" (8.3): edge maps of shoes and bags back to images.
     srgan: SRGAN (8.3): 4x super-resolution, an SRResNet first and the GAN started from it.
@@ -22,16 +21,16 @@ Imported while flags are parsed: Keras is imported inside the functions that
 build and train. May import: `gan_keras.runs` and every layer below it.
 """
 
-from gan_keras.recipes.base import Recipe, TrainingData, class_list  # noqa: F401
-from gan_keras.recipes.noise_gans import (  # noqa: F401
-    DATASET_SHORT_NAMES, DATASETS, GAUSSIAN_STEPS_PER_EPOCH, MLP_BATCH_SIZE, MLP_SCHEDULES, CGANConfig, DCGANConfig,
-    GaussianConfig, MLPConfig, StudyConfig,
-)
+from gan_keras.recipes import cgan, dcgan, gaussian, mlp, pix2pix, srgan, stackgan
+from gan_keras.recipes.base import DATASET_SHORT_NAMES, DATASETS, Recipe, TrainingData, class_list  # noqa: F401
+from gan_keras.recipes.cgan import CGANConfig  # noqa: F401
+from gan_keras.recipes.dcgan import DCGANConfig  # noqa: F401
+from gan_keras.recipes.gaussian import GAUSSIAN_STEPS_PER_EPOCH, GaussianConfig, StudyConfig  # noqa: F401
+from gan_keras.recipes.mlp import MLP_BATCH_SIZE, MLP_SCHEDULES, MLPConfig  # noqa: F401
 from gan_keras.recipes.pix2pix import Pix2PixConfig  # noqa: F401
 from gan_keras.recipes.srgan import SRGANConfig  # noqa: F401
 from gan_keras.recipes.stackgan import StackGANConfig  # noqa: F401
-from gan_keras.recipes import noise_gans, pix2pix, srgan, stackgan
 
 # In the order of `gan-keras train --help`.
-RECIPES = {**{k: noise_gans.RECIPES[k] for k in ("dcgan", "cgan", "mlp")}, **pix2pix.RECIPES, **srgan.RECIPES,
-           **stackgan.RECIPES, "gaussian": noise_gans.RECIPES["gaussian"]}
+RECIPES = {**dcgan.RECIPES, **cgan.RECIPES, **mlp.RECIPES, **pix2pix.RECIPES, **srgan.RECIPES, **stackgan.RECIPES,
+           **gaussian.RECIPES}

@@ -5,6 +5,13 @@ from typing import Callable
 
 import numpy as np
 
+from gan_keras.data.datasets import DATASET_FOLDERS
+
+DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
+DATASETS = tuple(sorted(DATASET_FOLDERS))
+# The default --ema of the GANs that keep an averaged generator (README, "Averaged generator").
+EMA_DECAY = 0.999
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainingData:

@@ -1,4 +1,25 @@
-"""The conditional GAN: its assembly from the builders of `gan_keras.models.cgan`, conditioned on class labels."""
+"""The conditional GAN as a recipe: a class label in, an image of that class out."""
+
+import dataclasses
+
+import numpy as np
+
+from gan_keras.core.conditions import ClassLabels
+from gan_keras.core.config import Config, latent_size, setting
+from gan_keras.data.datasets import load_dataset, scale_images
+from gan_keras.recipes.base import DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, Recipe, TrainingData, memory_estimate
+
+
+@dataclasses.dataclass(frozen=True)
+class CGANConfig(Config):
+    """The conditional GAN: one class label in, an image of that class out."""
+
+    dataset: str = setting("fashion_mnist", "training images (mnist only where its files are present)",
+                           choices=DATASETS)
+    latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
+    matching_aware: bool = setting(True, "the discriminator also learns that real images with another class's "
+                                         "label are fake, so the label matters (--no-matching-aware: the seed's "
+                                         "discriminator; see README)")
 
 
 def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False):
@@ -25,7 +46,6 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
     """
     # Keras loads when a run builds its GAN, not while flags are parsed.
     from gan_keras.core.combined import build_combined
-    from gan_keras.core.conditions import ClassLabels
     from gan_keras.core.gan import GAN
     from gan_keras.models.cgan import build_cgan_discriminator, build_cgan_generator
 
@@ -34,3 +54,23 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
     condition = ClassLabels(num_classes, matching_aware=matching_aware)
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, condition=condition)
     return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", condition=condition)
+
+
+def _load_labelled(config, data_dir):
+    (x_train, y_train), _ = load_dataset(config.dataset, data_dir)
+    return TrainingData(scale_images(x_train), y_train.astype(np.int32), dataset=config.dataset)
+
+
+def _build_cgan(config, run, total_steps):
+    return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
+
+
+RECIPES = {
+    "cgan": Recipe(
+        name="cgan", summary="the conditional GAN (a class label in, an image of that class out)", config=CGANConfig,
+        output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES[config.dataset]}_cgan",
+        output_dir_help="outputs/<fashion or mnist>_cgan",
+        batch_size=64, epochs=10, build=_build_cgan, load=_load_labelled, evaluate=True, ema=EMA_DECAY,
+        memory=memory_estimate(256, 1_500_000, 10_000),
+    ),
+}

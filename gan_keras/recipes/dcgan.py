@@ -1,4 +1,20 @@
-"""The book's DCGAN (section 8.4): its assembly from the builders of `gan_keras.models.dcgan`."""
+"""The book's DCGAN (section 8.4) as a recipe: its config, data, assembly and run defaults."""
+
+import dataclasses
+
+from gan_keras.core.config import Config, latent_size, setting
+from gan_keras.data.datasets import load_fashion_mnist, scale_images
+from gan_keras.recipes.base import EMA_DECAY, Recipe, TrainingData, memory_estimate
+
+
+@dataclasses.dataclass(frozen=True)
+class DCGANConfig(Config):
+    """The book's DCGAN (section 8.4)."""
+
+    latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
+    discriminator_norm: str = setting(
+        "batch", "D's BatchNormalization in the generator step: batch statistics (the book's Keras 2 behaviour) or "
+                 "moving statistics (Keras 3's frozen layers); see README", choices=("batch", "moving"))
 
 
 def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch"):
@@ -23,3 +39,22 @@ def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discr
     discriminator = build_discriminator(img_shape)
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, discriminator_norm=discriminator_norm)
     return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")
+
+
+def _load_fashion(config, data_dir):
+    (x_train, _), _ = load_fashion_mnist(data_dir)
+    return TrainingData(scale_images(x_train))
+
+
+def _build_dcgan(config, run, total_steps):
+    return build_dcgan(config.latent_dim, jit_compile=run.jit_compile, discriminator_norm=config.discriminator_norm)
+
+
+RECIPES = {
+    "dcgan": Recipe(
+        name="dcgan", summary="the book's DCGAN on Fashion-MNIST (sections 8.1 and 8.4)", config=DCGANConfig,
+        output_dir=lambda config: "outputs/fashion_dcgan", output_dir_help="outputs/fashion_dcgan",
+        batch_size=32, epochs=10, build=_build_dcgan, load=_load_fashion, evaluate=True, ema=EMA_DECAY,
+        memory=memory_estimate(7 * 7 * 128, 1_250_000, 150_000),
+    ),
+}

@@ -1,4 +1,46 @@
-"""The 1-D Gaussian GAN ("GANs in 50 lines"): its assembly, optimizers and learning-rate schedule."""
+"""The 1-D Gaussian GAN ("GANs in 50 lines") as a recipe: config, assembly, schedule, and the study over seeds."""
+
+import dataclasses
+
+from gan_keras.core.config import Config, ConfigError, finite_number, latent_size, positive, positive_number, setting
+from gan_keras.recipes.base import Recipe, memory_estimate
+
+
+@dataclasses.dataclass(frozen=True)
+class GaussianConfig(Config):
+    """The 1-D Gaussian GAN ("GANs in 50 lines")."""
+
+    target_mean: float = setting(4.0, "mean of the target", check=finite_number)
+    target_std: float = setting(1.25, "standard deviation of the target, > 0", check=positive_number)
+    latent_dim: int = setting(4, "size of the uniform noise vector", check=latent_size)
+    batch_statistics: bool = setting(True, "judge samples with their batch's mean and std (not single samples "
+                                           "only, the write-up's discriminator)")
+    d_steps: int = setting(1, "discriminator updates (a real and a fake batch each) per step", check=positive)
+    g_steps: int = setting(1, "generator updates per step", check=positive)
+
+    # The models compute in float32 (largest value 3.4e38): samples out to 8 standard deviations must fit.
+    MAX_MAGNITUDE = 1e30
+
+    def validate(self):
+        if abs(self.target_mean) + 8 * self.target_std > self.MAX_MAGNITUDE:
+            raise ConfigError("target_std" if self.target_std > abs(self.target_mean) else "target_mean",
+                              f"is too large: |mean| + 8 std must stay below {self.MAX_MAGNITUDE:g} "
+                              f"(the models compute in float32)")
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig(Config):
+    """How many seeds of the Gaussian GAN to train, and what to measure (not stored in checkpoints)."""
+
+    runs: int = setting(1, "seeds to train (seed, seed+1, ...); with more than one, each run gets "
+                           "--output-dir/run_NN", check=positive)
+    json: str | None = setting(None, "write the table of runs as JSON: a list of {run, seed, mean, std, ks, "
+                                     "converged}", kind=str, metavar="OUT")
+    trajectory_interval: int = setting(100, "steps between mean/std measurements", check=positive)
+
+
+GAUSSIAN_STEPS_PER_EPOCH = 500  # an "epoch" of the endless Gaussian stream
+
 
 D_LEARNING_RATE = 1e-3
 G_LEARNING_RATE = 3e-4
@@ -63,3 +105,32 @@ def _cosine_decay(rate, updates):
     return keras.optimizers.schedules.CosineDecay(rate, decay_steps=updates, alpha=FINAL_RATE_FRACTION)
 
 
+def _build_gaussian(config, run, total_steps):
+    return build_gaussian_gan(config.target_mean, config.target_std, latent_dim=config.latent_dim,
+                              batch_statistics=config.batch_statistics, decay_steps=total_steps,
+                              d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=run.jit_compile)
+
+
+def _gaussian_phases(model_config, run, data, study):
+    """The Gaussian GAN's run: `study.runs` seeds, then their table (`gaussian_study.study_phases`)."""
+    # Imported here, not above: the study's callbacks import Keras, and recipes are imported while flags are parsed.
+    from gan_keras.recipes.gaussian_study import study_phases
+
+    return study_phases(run, model_config, study, _build_gaussian, _gaussian_loop(model_config),
+                        GAUSSIAN_STEPS_PER_EPOCH, name="gaussian")
+
+
+def _gaussian_loop(config):
+    """The `LoopConfig` fields of a `GaussianConfig`: its D and G updates per step."""
+    return dict(d_steps=config.d_steps, g_steps=config.g_steps)
+
+
+RECIPES = {
+    "gaussian": Recipe(
+        name="gaussian", summary="the 1-D Gaussian GAN, once or as a stability study over seeds",
+        config=GaussianConfig, output_dir=lambda config: "outputs/gaussian", output_dir_help="outputs/gaussian",
+        batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, options=StudyConfig,
+        phases=_gaussian_phases, loop=_gaussian_loop,
+        memory=memory_estimate(50, 6_000, 500),
+    ),
+}

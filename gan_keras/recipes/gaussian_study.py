@@ -18,11 +18,11 @@ import numpy as np
 
 from gan_keras.core import checks
 from gan_keras.core import fileio
-from gan_keras.sampling import plotting
 from gan_keras.core.errors import EXIT_USAGE
 from gan_keras.data.sources import GaussianSource
 from gan_keras.evaluation.moments import KS_THRESHOLD, Target, describe_samples
 from gan_keras.runs.phases import Phase, Training
+from gan_keras.sampling import plotting
 from gan_keras.training.callbacks import read_history
 from gan_keras.training.loop import Callback
 

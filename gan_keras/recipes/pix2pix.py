@@ -4,7 +4,9 @@ import dataclasses
 
 import numpy as np
 
+from gan_keras.core.conditions import InputImage
 from gan_keras.core.config import Config, positive, positive_number, setting
+from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_classes
 from gan_keras.recipes.base import Recipe, TrainingData, class_list, memory_estimate
 
 
@@ -31,7 +33,7 @@ PREVIEW_PAIRS = 10
 
 
 def _load_edges2fashion(config, data_dir):
-    from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_classes
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.data.edges import cached_edge_maps, to_generator_input
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
@@ -47,8 +49,8 @@ def _load_edges2fashion(config, data_dir):
 
 
 def _build_pix2pix(config, run, total_steps):
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.core.combined import build_combined, default_optimizer
-    from gan_keras.core.conditions import InputImage
     from gan_keras.core.gan import GAN
     from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 
@@ -64,6 +66,7 @@ def _build_pix2pix(config, run, total_steps):
 
 
 def _finish_translation(config, run, data):
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
 
     inputs, targets, labels = data.test

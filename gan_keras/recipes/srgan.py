@@ -5,7 +5,10 @@ import os
 
 import numpy as np
 
+from gan_keras.core.conditions import InputImage
 from gan_keras.core.config import Config, positive, positive_number, setting
+from gan_keras.data import photos
+from gan_keras.data.datasets import load_fashion_mnist, scale_images
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 from gan_keras.runs.phases import Phase, Training
 
@@ -35,6 +38,7 @@ SR_PREVIEW = {"fashion_mnist": 10, "photos": 4}
 
 
 def _sr_sizes(config):
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.models.srgan import CPU_CONFIG, PAPER_CONFIG
 
     sizes = PAPER_CONFIG if config.size == "paper" else CPU_CONFIG
@@ -42,9 +46,8 @@ def _sr_sizes(config):
 
 
 def _load_superres(config, data_dir):
-    from gan_keras.data import photos
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.data import resize
-    from gan_keras.data.datasets import load_fashion_mnist, scale_images
 
     if config.dataset == "fashion_mnist":
         (x_train, _), (x_test, y_test) = load_fashion_mnist(data_dir)
@@ -65,10 +68,10 @@ def _load_superres(config, data_dir):
 
 
 def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     import keras
 
     from gan_keras.core.combined import build_combined, default_optimizer
-    from gan_keras.core.conditions import InputImage
     from gan_keras.core.gan import GAN
     from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
 
@@ -82,6 +85,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
     content = "mse"
     if config.content == "vgg":
+        # Keras and scikit-image load when a run starts, not while flags are parsed.
         from gan_keras.models.srgan import vgg_content_loss
 
         # VGG54 on photographs as in the paper; 28x28 images keep no 1x1 block-5 map, so VGG22 there.
@@ -97,6 +101,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
 
 
 def _finish_superres(config, run, data):
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.data import resize
     from gan_keras.evaluation import image_quality
     from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure

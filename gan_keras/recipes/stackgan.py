@@ -20,10 +20,16 @@ import os
 
 import numpy as np
 
+from gan_keras.core import fileio
+from gan_keras.core.conditions import Caption
 from gan_keras.core.config import Config, positive, setting
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.data import captions
+from gan_keras.data.captions import AttributeThresholds
+from gan_keras.data.datasets import load_fashion_mnist, scale_images
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 from gan_keras.runs.phases import Phase, Training
+from gan_keras.sampling import artifact
 
 STAGES = ("stage1", "stage2")
 STAGE_TITLES = ("Stage-I, enlarged (bicubic)", "Stage-II")
@@ -69,17 +75,12 @@ class CaptionedSet:
 
 def preview_captions():
     """The grids' fixed captions: one per class, the attribute levels varied: `(texts, labels, levels)`."""
-    from gan_keras.data import captions
-
     labels = np.arange(10, dtype=np.int32)
     levels = np.stack([labels % 3, (labels // 3 + labels) % 3], axis=1).astype(np.int32)
     return [captions.caption(c, tuple(v)) for c, v in zip(labels, levels)], labels, levels
 
 
 def _load_captioned(config, data_dir):
-    from gan_keras.data.captions import AttributeThresholds
-    from gan_keras.data.datasets import load_fashion_mnist, scale_images
-
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(data_dir)
     train, test = scale_images(x_train), scale_images(x_test)
     y_train, y_test = y_train.astype(np.int32), y_test.astype(np.int32)
@@ -91,8 +92,6 @@ def _load_captioned(config, data_dir):
 
 def caption_table(encoder):
     """Text vectors of every caption the templates make: float32 `(classes, 3, 3, templates, text_dim)`."""
-    from gan_keras.data import captions
-
     shape = (len(captions.CLASS_NOUNS), 3, 3, len(captions.TEMPLATES))
     texts = [captions.caption(c, (b, w), t) for c, b, w, t in np.ndindex(*shape)]
     ids = captions.encode(texts, captions.vocabulary())
@@ -101,11 +100,9 @@ def caption_table(encoder):
 
 def _text_encoder(config, model_config, thresholds):
     """The run's frozen text encoder: trained afresh and saved, or loaded from `DIR` on --resume."""
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     import keras
 
-    from gan_keras.sampling import artifact
-    from gan_keras.data import captions
-    from gan_keras.core import fileio
     from gan_keras.models.stackgan import build_text_encoder, train_text_encoder
 
     # A fresh run on a folder holding it was refused before (the marker of the encoder's phase).
@@ -142,11 +139,10 @@ def _text_encoder(config, model_config, thresholds):
 
 def _build_stage(config, run, stage, encoder=None, stage1_path=None):
     """The compiled `GAN` of one stage (Stage-II around the frozen Stage-I saved at `stage1_path`)."""
+    # Keras and scikit-image load when a run starts, not while flags are parsed.
     import keras
 
-    from gan_keras.data import captions
     from gan_keras.core.combined import build_combined
-    from gan_keras.core.conditions import Caption
     from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
 
@@ -173,7 +169,6 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
 def _stackgan_phases(model_config, run, data, options=None):
     """The text encoder (in DIR), Stage-I in DIR/stage1, Stage-II in DIR/stage2; one report of both in DIR."""
     # Keras loads (with the evaluation) only when a run starts, not while flags are parsed.
-    from gan_keras.data import captions
     from gan_keras.data import resize
     from gan_keras.data.sources import CaptionSource
     from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
@@ -225,6 +220,7 @@ def _shared_evaluator(config):
 
     def get():
         if not built:
+            # Keras and scikit-image load when a run starts, not while flags are parsed.
             from gan_keras.evaluation.evaluator import Evaluator
 
             built.append(Evaluator("test", seed=config.seed, data_dir=config.data_dir, kid_subsets=20))
