@@ -9,6 +9,7 @@ mean and standard deviation (the `mean`/`std` columns of history.csv and
 run by `Target.converged`.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -40,6 +41,7 @@ def fixed_noise(gan, seed, n):
     return gan.sample_noise(np.random.default_rng([seed, 0]), n)
 
 
+@dataclasses.dataclass(eq=False)
 class MomentTrajectory(Callback):
     """Logs the generator's mean and std now and then, and plots their course.
 
@@ -61,14 +63,13 @@ class MomentTrajectory(Callback):
 
     fields = ("mean", "std")
 
-    def __init__(self, target, plot_path, history_path, interval, seed, samples=TRAJECTORY_SAMPLES):
-        self.target = target
-        self.plot_path = plot_path
-        self.history_path = history_path
-        self.interval = interval
-        self.seed = seed
-        self.samples = samples
-        self.points = []
+    target: Target
+    plot_path: str
+    history_path: str
+    interval: int
+    seed: int
+    samples: int = TRAJECTORY_SAMPLES
+    points: list = dataclasses.field(default_factory=list)  # (step, mean, std) of every measurement
 
     def on_train_begin(self, run):
         self.noise = fixed_noise(run.gan, self.seed, self.samples)
@@ -96,6 +97,7 @@ class MomentTrajectory(Callback):
     on_interrupt = on_train_end
 
 
+@dataclasses.dataclass(eq=False)
 class FinalHistogram(Callback):
     """Measures the final generator on 10,000 samples and plots their histogram.
 
@@ -111,13 +113,12 @@ class FinalHistogram(Callback):
         samples: Number of samples.
     """
 
-    def __init__(self, target, path, seed, samples=EVAL_SAMPLES):
-        self.target = target
-        self.path = path
-        self.seed = seed
-        self.samples = samples
-        self.result = None
-        self.values = None
+    target: Target
+    path: str
+    seed: int
+    samples: int = EVAL_SAMPLES
+    result: dict | None = None  # describe_samples of the final samples, with "step" and "converged"
+    values: np.ndarray | None = None  # the final samples
 
     def on_train_end(self, run):
         self.values = run.gan.generate(fixed_noise(run.gan, self.seed, self.samples)).ravel()
