@@ -22,9 +22,17 @@ The layers, top to bottom; a layer imports only the layers below it (the
     core        errors, atomic files, checks, configs, the GAN, conditions, the combined model
 
 Each folder's `__init__` says what lives in each of its modules.
+
+Saved generators hold custom layers (sub-pixel upsampling, conditioning
+augmentation, ...). They are registered with Keras as soon as both this
+package and Keras are imported, in either order, so that a plain
+`keras.models.load_model("generator.keras")` works after `import gan_keras`.
 """
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 _EXPORTS = {
     "FrozenDiscriminatorGAN": "gan_keras.core.combined",
@@ -58,3 +66,39 @@ def __getattr__(name):
 
 def __dir__():
     return __all__
+
+
+def _register_custom_layers():
+    """Registers the custom layers of every saved generator with Keras (importing `gan_keras.models`)."""
+    importlib.import_module("gan_keras.models")
+
+
+class _AfterKerasImport(importlib.abc.MetaPathFinder):
+    """Runs `_register_custom_layers` right after the first `import keras` of the process.
+
+    Installed while Keras is not yet imported, so that `import gan_keras` stays
+    light (commands check their flags before Keras loads) and a generator file
+    still loads with plain `keras.models.load_model` afterwards.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)  # the finders after this one
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            _register_custom_layers()
+
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+if "keras" in sys.modules:
+    _register_custom_layers()
+elif not any(isinstance(finder, _AfterKerasImport) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _AfterKerasImport())

@@ -10,5 +10,12 @@ Modules:
     stackgan: the text encoder, conditioning augmentation, Stage-I/II generators, the matching-aware
         discriminator.
 
+Importing this package registers every custom layer of the package with Keras
+(`keras.saving.register_keras_serializable`, package "gan_keras"), so that a
+saved generator of any GAN loads with `keras.models.load_model`.
+
 May import: `gan_keras.core` only.
 """
+
+# The modules that define custom layers: importing them registers the layers.
+from gan_keras.models import gaussian, srgan, stackgan  # noqa: F401

@@ -280,7 +280,7 @@ def load_generator(path, pixel_range=None, noise=None):
     # Keras loads when a generator is loaded, not while a command parses its flags.
     import keras
 
-    import gan_keras.models.stackgan  # noqa: F401  (registers the custom layers of captioned generators)
+    import gan_keras.models  # noqa: F401  (registers the custom layers of every saved generator)
 
     if not os.path.isfile(path):
         raise UserError(f"no generator file at {path}")
