@@ -19,11 +19,9 @@ def write_idx(path, array, compress=True):
         f.write(payload)
 
 
-@pytest.fixture
-def tiny_fashion_dir(tmp_path):
-    """A folder with Fashion-MNIST-shaped IDX files: 64 train and 20 test images."""
+def write_tiny_fashion(folder):
+    """Writes Fashion-MNIST-shaped IDX files into the new folder `folder`: 64 train and 20 test images."""
     rng = np.random.default_rng(0)
-    folder = tmp_path / "fashion"
     folder.mkdir()
     for split, n in (("train", 64), ("t10k", 20)):
         labels = np.arange(n) % 10
@@ -34,6 +32,18 @@ def tiny_fashion_dir(tmp_path):
         write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.clip(images, 0, 255))
         write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+@pytest.fixture
+def tiny_fashion_dir(tmp_path):
+    """A folder with Fashion-MNIST-shaped IDX files: 64 train and 20 test images."""
+    return write_tiny_fashion(tmp_path / "fashion")
+
+
+@pytest.fixture(scope="session")
+def shared_tiny_fashion_dir(tmp_path_factory):
+    """The data of `tiny_fashion_dir`, written once per session, for module-scoped runs that only read it."""
+    return write_tiny_fashion(tmp_path_factory.mktemp("shared") / "fashion")
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from gan_keras.training import callbacks as cb
-from gan_keras.training import checkpoint
+from gan_keras.training import checkpoint, loop
 from gan_keras.runs.config import RunConfig
 from gan_keras.training.engines.compiled import CompiledEngine
 from gan_keras.core.errors import UserError
@@ -208,15 +208,16 @@ class InterruptAt(Callback):
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def test_ctrl_c_stops_the_compiled_engine_at_the_end_of_its_call(tmp_path):
+def test_ctrl_c_stops_the_compiled_engine_at_the_end_of_its_call(tmp_path, monkeypatch):
+    monkeypatch.setattr(loop, "CALL_SECONDS", 1e9)  # calls as long as --steps-per-call allows (not cut by time)
     config = RunConfig(output_dir=str(tmp_path), batch_size=4, steps=12, checkpoint_interval=100, seed=5,
                        progress=False, engine="compiled", steps_per_call=4)
     images = np.random.default_rng(0).uniform(-1, 1, (24, 28, 28, 1)).astype("float32")
     run = run_training(config, lambda: build_mlp_gan(8, jit_compile=False), ArraySource(images, batch_size=4, seed=5),
                        callbacks=[InterruptAt(2)], model="mlp_gan", model_config=MLPConfig(latent_dim=8))
-    assert run.interrupted and run.step == 4  # the call of steps 1..4 had run
-    assert checkpoint.read_checkpoint_header(str(tmp_path / "checkpoint.npz"))["step"] == 4
-    assert [int(r["step"]) for r in cb.read_history(str(tmp_path / "history.csv"))] == [1, 2, 3, 4]
+    assert run.interrupted and run.step == 5  # the first call runs one step (it compiles), the next 2..5
+    assert checkpoint.read_checkpoint_header(str(tmp_path / "checkpoint.npz"))["step"] == 5
+    assert [int(r["step"]) for r in cb.read_history(str(tmp_path / "history.csv"))] == [1, 2, 3, 4, 5]
 
 
 DATA_PARALLEL_TF = """

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, call_command, write_idx
+from tests.conftest import ROOT, call_command
 
 COMMON = ("--no-progress", "--seed", 3)
 RUNS = {
@@ -32,19 +32,10 @@ RUNS = {
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, shared_tiny_fashion_dir):
     """`(folder of the runs, data folder)` after one tiny run of every recipe."""
     root = tmp_path_factory.mktemp("round_trip")
-    data = root / "fashion"
-    data.mkdir()
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 64), ("t10k", 20)):
-        labels = np.arange(n) % 10
-        images = rng.integers(0, 40, (n, 28, 28))
-        for i, label in enumerate(labels):
-            images[i, 4 + label:14 + label, 6:22] += 200
-        write_idx(data / f"{split}-images-idx3-ubyte.gz", np.clip(images, 0, 255))
-        write_idx(data / f"{split}-labels-idx1-ubyte.gz", labels)
+    data = shared_tiny_fashion_dir
     for name, argv in RUNS.items():
         data_flags = () if name == "gaussian" else ("--data-dir", data)  # its data is drawn, not loaded
         status = call_command("train", *argv, *data_flags, "--output-dir", root / name, *COMMON)

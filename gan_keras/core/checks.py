@@ -1,6 +1,8 @@
-"""Checks of what a user names before anything runs: memory for the asked sizes, output folders, input files."""
+"""Checks of what a user names before anything runs: memory and disk for the asked sizes, folders, input files."""
 
 import os
+import shutil
+import sys
 
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
 
@@ -32,6 +34,52 @@ def check_memory(needed, what, flags):
     if available is not None and needed > 0.9 * available:
         raise UserError(f"{what} needs about {needed / 2**30:.1f} GiB of memory, {available / 2**30:.1f} GiB are "
                         f"available: lower {flags}", EXIT_USAGE)
+
+
+def free_disk_space(path):
+    """Bytes free to this user on the disk that holds `path` (`shutil.disk_usage`), or None where unknown."""
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+def check_disk(needed, path, what, remedy):
+    """Refuses a run whose files would not fit on the disk of `path`; warns when they would take most of it.
+
+    Args:
+        needed: Estimated bytes the run will write.
+        path: A folder on the disk it writes to.
+        what: What writes them, with the estimate's parts, e.g. "the run
+            would write about 2.1 GiB to outputs/x (kept generators ...)".
+        remedy: The flags to change, e.g. "raise --keep-generators".
+
+    Returns:
+        The warning line written to stderr (when `needed` exceeds half of the
+        free space), or None.
+
+    Raises:
+        UserError: (exit status 2) if `needed` exceeds the free space.
+    """
+    free = free_disk_space(path)
+    if free is None:
+        return None
+    if needed > free:
+        raise UserError(f"{what}, but only {format_bytes(free)} are free there: {remedy}", EXIT_USAGE)
+    if needed > free / 2:
+        warning = f"warning: {what}, more than half of the {format_bytes(free)} free there ({remedy} if need be)"
+        print(warning, file=sys.stderr)
+        return warning
+    return None
+
+
+def format_bytes(n):
+    """Bytes for a message: "812 B", "3.4 KiB", "151.2 MiB", "1.3 GiB", "2.0 TiB"."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
 
 
 def check_output_dir(path):

@@ -5,7 +5,9 @@ A file is written to a fresh temporary file in its own folder (created with
 or reused), flushed to disk, then renamed over the target. A crash at any
 moment leaves the old file or the new one, never half of one; the temporary
 files of a killed process carry `TEMP_PREFIX` and are removed by
-`remove_stale_temp_files` at the next run's start.
+`remove_stale_temp_files` at the next run's start. Observers
+(`add_write_observer`) hear of each file before it takes its place: a run's
+folder lists the files its run writes that way (`gan_keras.runs.folder`).
 """
 
 import contextlib
@@ -15,6 +17,25 @@ import tempfile
 from gan_keras.core.errors import EXIT_DATA_OR_IO, UserError
 
 TEMP_PREFIX = ".gan_keras-tmp-"
+_observers = []  # callables told of each file written here, before it takes its place
+
+
+def add_write_observer(observer):
+    """Calls `observer(path)` before each file written through this module replaces `path`.
+
+    An observer that raises (a `UserError`) stops that write: the target is
+    left as it was.
+
+    Args:
+        observer: `path -> None`, `path` as the writer named it.
+    """
+    _observers.append(observer)
+
+
+def remove_write_observer(observer):
+    """Stops calling an observer added by `add_write_observer` (one that is not there is ignored)."""
+    if observer in _observers:
+        _observers.remove(observer)
 
 
 @contextlib.contextmanager
@@ -45,6 +66,8 @@ def atomic_path(path):
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 -> the mode a plain open() would give
         yield tmp
         _fsync_file(tmp)
+        for observer in list(_observers):
+            observer(path)
         os.replace(tmp, path)
     except OSError as error:
         raise UserError(f"cannot write {path}: {error.strerror or error}", EXIT_DATA_OR_IO) from None

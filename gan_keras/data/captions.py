@@ -19,12 +19,16 @@ has several captions per image:
     a dark, wide pullover / a wide, dark pullover /
     a pullover, dark and wide / this pullover is dark and wide
 
-Words are lower-case runs of letters and hyphens (`tokenize`); the
-vocabulary is every word the templates can produce.
+A caption is written in `ALPHABET` (letters a-z of either case, hyphens,
+spaces, commas and periods); its words are what lies between spaces, commas
+and periods, lower-cased (`tokenize`). The vocabulary is every word the
+templates can produce. `encode` refuses a caption with any other character,
+or with a word outside the vocabulary, naming them (never dropping them).
 """
 
 import dataclasses
 import re
+import string
 
 import numpy as np
 
@@ -38,7 +42,11 @@ ATTRIBUTE_WORDS = {"brightness": ("dark", "grey", "light"), "width": ("narrow", 
 TEMPLATES = ("{a} {brightness}, {width} {noun}", "{a} {width}, {brightness} {noun}",
              "{a_noun}, {brightness} and {width}", "this {noun} is {brightness} and {width}")
 MAX_WORDS = 16  # the text encoder's input length
-_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+ALPHABET = "a-z, hyphen, space, comma and period"  # in words: what a caption may hold (`_ALLOWED`)
+_ALLOWED = frozenset(string.ascii_letters + "-" + " \t\n\r" + ",.")
+_SEPARATORS = re.compile(r"[ \t\n\r,.]+")
+SHOWN_CHARACTERS = 60  # of a long caption (or word) in a message
+SHOWN_OUTSIDE = 10  # characters outside the alphabet named in a message
 _ARTICLE = "\0"  # "a" or "an", by the word after it
 
 
@@ -132,8 +140,44 @@ def vocabulary():
 
 
 def tokenize(text):
-    """Lower-case words of a caption: runs of letters and inner hyphens ("T-shirt," -> "t-shirt")."""
-    return _WORD.findall(str(text).lower())
+    """Lower-case words of a caption: what lies between spaces, commas and periods ("A T-shirt, LIGHT." ->
+    ["a", "t-shirt", "light"]); a word keeps every other character (see `check_alphabet`)."""
+    return [word for word in _SEPARATORS.split(str(text).lower()) if word]
+
+
+def shown(text, limit=SHOWN_CHARACTERS):
+    """A caption (or word) as a message quotes it: whole when short, else its first `limit` characters + "..."
+    and its length, so that a huge caption gives a short message.
+
+    Args:
+        text: The caption.
+        limit: Characters shown of a longer one.
+
+    Returns:
+        e.g. `'a light sneaker'` or `'a a a a ...' (6,000 words, 12,000 characters)`.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    words = len(tokenize(text))
+    return f"{text[:limit] + '...'!r} ({f'{words:,} words, ' if words > 1 else ''}{len(text):,} characters)"
+
+
+def check_alphabet(text):
+    """Refuses a caption holding a character outside `ALPHABET`, naming the characters.
+
+    Args:
+        text: The caption.
+
+    Raises:
+        UserError: (exit status 2), e.g. "caption 'a bag ☃' has characters
+            outside a-z, hyphen, space, comma and period: '☃'".
+    """
+    outside = list(dict.fromkeys(ch for ch in str(text) if ch not in _ALLOWED))
+    if outside:
+        named = ", ".join(repr(ch) for ch in outside[:SHOWN_OUTSIDE])
+        more = f" and {len(outside) - SHOWN_OUTSIDE} more" if len(outside) > SHOWN_OUTSIDE else ""
+        raise UserError(f"caption {shown(text)} has characters outside {ALPHABET}: {named}{more}", EXIT_USAGE)
 
 
 def encode(texts, words, length=MAX_WORDS):
@@ -148,24 +192,38 @@ def encode(texts, words, length=MAX_WORDS):
         int32 `(len(texts), length)`.
 
     Raises:
-        UserError: (exit status 2) for an empty caption, a caption of more
-            than `length` words, or words outside the vocabulary (all named).
+        UserError: (exit status 2) for a character outside `ALPHABET`
+            (`check_alphabet`), an empty caption, a caption of more than
+            `length` words, or words outside the vocabulary (all named,
+            whole); long captions and words are shortened in the message
+            (`shown`).
     """
     ids = {word: i + 1 for i, word in enumerate(words)}
     out = np.zeros((len(texts), length), np.int32)
+    encoded = {}  # each distinct caption is checked once
     for row, text in enumerate(texts):
-        tokens = tokenize(text)
-        if not tokens:
-            raise UserError(f"caption {text!r} has no words; describe a garment, e.g. 'a light, narrow sneaker'",
-                            EXIT_USAGE)
-        if len(tokens) > length:
-            raise UserError(f"caption {text!r} has {len(tokens)} words; at most {length}", EXIT_USAGE)
-        unknown = sorted({t for t in tokens if t not in ids})
-        if unknown:
-            raise UserError(f"caption {text!r}: unknown word(s) {', '.join(unknown)}; known words: "
-                            f"{', '.join(words)}", EXIT_USAGE)
-        out[row, :len(tokens)] = [ids[t] for t in tokens]
+        if text not in encoded:
+            encoded[text] = _encode_one(text, ids, words, length)
+        out[row] = encoded[text]
     return out
+
+
+def _encode_one(text, ids, words, length):
+    """The `(length,)` ids of one caption (see `encode`)."""
+    check_alphabet(text)
+    tokens = tokenize(text)
+    if not tokens:
+        raise UserError(f"caption {shown(text)} has no words; describe a garment, e.g. 'a light, narrow sneaker'",
+                        EXIT_USAGE)
+    if len(tokens) > length:
+        raise UserError(f"caption {shown(text)} has {len(tokens):,} words; at most {length}", EXIT_USAGE)
+    unknown = list(dict.fromkeys(t for t in tokens if t not in ids))
+    if unknown:
+        raise UserError(f"caption {shown(text)}: unknown word(s) {', '.join(shown(t, 30) for t in unknown)}; "
+                        f"known words: {', '.join(words)}", EXIT_USAGE)
+    row = np.zeros(length, np.int32)
+    row[:len(tokens)] = [ids[t] for t in tokens]
+    return row
 
 
 def _article(word):

@@ -9,6 +9,7 @@ mean and standard deviation (the `mean`/`std` columns of history.csv and
 run by `Target.converged`.
 """
 
+import csv
 import dataclasses
 import json
 import math
@@ -24,7 +25,7 @@ from gan_keras.data.sources import GaussianSource
 from gan_keras.evaluation.moments import KS_THRESHOLD, Target, describe_samples
 from gan_keras.runs.phases import Phase, Training
 from gan_keras.sampling import plotting
-from gan_keras.training.callbacks import read_history
+from gan_keras.training.callbacks import number, read_history
 from gan_keras.training.loop import Callback
 
 EVAL_SAMPLES = 10_000
@@ -74,11 +75,8 @@ class MomentTrajectory(Callback):
     def on_train_begin(self, run):
         self.noise = fixed_noise(run.gan, self.seed, self.samples)
         self.points = []
-        if run.step > 0 and os.path.exists(self.history_path):
-            for row in read_history(self.history_path):
-                step, mean, std = int(row["step"]), float(row.get("mean", "nan")), float(row.get("std", "nan"))
-                if step <= run.step and math.isfinite(mean):
-                    self.points.append((step, mean, std))
+        if run.step > 0:
+            self.points = trajectory_points(self.history_path, run.step)
 
     def saves_at(self, step):
         return step == 1 or step % self.interval == 0
@@ -95,6 +93,38 @@ class MomentTrajectory(Callback):
             plotting.save_trajectory_plot(self.points, self.target, self.plot_path, self.samples)
 
     on_interrupt = on_train_end
+
+
+def trajectory_points(history_path, step):
+    """The measured `(step, mean, std)` points of a history's intact rows up to `step`, for a resumed run.
+
+    This callback reads the history before `History` repairs it (callbacks
+    that add columns run first), so the rows are taken as a resume keeps
+    them: a row cut off (too few or too many cells) or with a step that is
+    not a number is skipped, and so is every row after `step`; `History`
+    then drops those with its one-line notice, or refuses a damaged row at
+    or before `step` (`gan_keras.training.callbacks.read_resumable_history`).
+
+    Args:
+        history_path: The run's history.csv.
+        step: The checkpoint's step.
+
+    Returns:
+        A list of `(step, mean, std)`, in the file's order; empty when the
+        file is missing or unreadable (`History` then says why).
+    """
+    try:
+        rows = read_history(history_path)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    points = []
+    for row in rows:
+        if None in row or None in row.values():  # cut off, or more cells than columns
+            continue
+        row_step, mean, std = number(row.get("step")), number(row.get("mean")), number(row.get("std"))
+        if row_step <= step and row_step == int(row_step) and math.isfinite(mean):
+            points.append((int(row_step), mean, std))
+    return points
 
 
 @dataclasses.dataclass(eq=False)

@@ -11,6 +11,7 @@ from gan_keras.data import photos
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 from gan_keras.runs.phases import Phase, Training
+from gan_keras.sampling import model_file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +70,6 @@ def _load_superres(config, data_dir):
 
 def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    import keras
-
     from gan_keras.core.combined import build_combined, default_optimizer
     from gan_keras.core.gan import GAN
     from gan_keras.models.srgan import build_sr_discriminator, build_srresnet
@@ -80,8 +79,10 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     hr_shape = (28, 28, 1) if config.dataset == "fashion_mnist" else (crop, crop, 3)
     generator = build_srresnet(channels=channels, scale=SR_SCALE, **{k: v for k, v in sizes["generator"].items()
                                                                      if k != "scale"})
-    if start_from is not None:
-        generator.set_weights(keras.models.load_model(start_from, compile=False).get_weights())
+    if start_from is not None:  # a resumed SRResNet phase saved it again from its checkpoint first
+        start = model_file.load_model(start_from, "SRResNet generator",
+                                      "restore it from a copy, or start afresh with --overwrite")
+        generator.set_weights(start.get_weights())
     discriminator = build_sr_discriminator(hr_shape, **sizes["discriminator"])
     content = "mse"
     if config.content == "vgg":

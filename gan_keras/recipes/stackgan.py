@@ -29,7 +29,7 @@ from gan_keras.data.captions import AttributeThresholds
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
 from gan_keras.runs.phases import Phase, Training
-from gan_keras.sampling import artifact
+from gan_keras.sampling import artifact, model_file
 
 STAGES = ("stage1", "stage2")
 STAGE_TITLES = ("Stage-I, enlarged (bicubic)", "Stage-II")
@@ -112,8 +112,15 @@ def _text_encoder(config, model_config, thresholds):
         raise UserError(f"{config.output_dir} holds {', '.join(stages)} checkpoint(s) but no {ENCODER_FILE}: the "
                         f"caption vectors they learned from are gone; start afresh with --overwrite")
     if os.path.exists(path) and config.resume:
-        encoder = keras.models.load_model(path, compile=False)
+        remedy = (f"restore it from a copy, or start afresh with --overwrite (the {', '.join(stages)} checkpoint(s) "
+                  f"learned from its caption vectors)" if stages else
+                  "delete it to train a new one, or start afresh with --overwrite")
+        encoder = model_file.load_model(path, "text encoder", remedy)
         encoder.trainable = False
+        if (len(encoder.inputs) != 1 or tuple(encoder.inputs[0].shape[1:]) != (captions.MAX_WORDS,)
+                or len(encoder.outputs[0].shape) != 2):
+            raise UserError(f"{path} is not a text encoder (it takes {[tuple(i.shape) for i in encoder.inputs]} "
+                            f"and makes {tuple(encoder.outputs[0].shape)}): {remedy}")
         if int(encoder.outputs[0].shape[-1]) != model_config.text_dim:
             raise UserError(f"{path} makes vectors of size {encoder.outputs[0].shape[-1]}, not --text-dim "
                             f"{model_config.text_dim}: resume with the run's settings", EXIT_USAGE)
@@ -140,8 +147,6 @@ def _text_encoder(config, model_config, thresholds):
 def _build_stage(config, run, stage, encoder=None, stage1_path=None):
     """The compiled `GAN` of one stage (Stage-II around the frozen Stage-I saved at `stage1_path`)."""
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    import keras
-
     from gan_keras.core.combined import build_combined
     from gan_keras.core.gan import GAN
     from gan_keras.models import stackgan as models
@@ -155,7 +160,10 @@ def _build_stage(config, run, stage, encoder=None, stage1_path=None):
     if stage == 1:
         generator = models.build_stage1_generator(text_dim=config.text_dim, **sizes)
     else:
-        previous = keras.models.load_model(stage1_path, compile=False).get_layer("stage1_generator")
+        # A resumed Stage-I saves it again from its checkpoint first; without one, it is gone.
+        saved = model_file.load_model(stage1_path, "Stage-I generator",
+                                      "restore it from a copy, or start afresh with --overwrite")
+        previous = saved.get_layer("stage1_generator")
         generator = models.build_stage2_generator(previous, **sizes)
     size = 14 if stage == 1 else 28
     discriminator = models.build_stack_discriminator(size, config.text_dim, filters=64 if stage == 1 else 128,

@@ -67,8 +67,10 @@ class RunConfig(Config):
     engine: str = setting("book", "how each step runs: book (one Keras call per model update, as the book "
                                   "writes it) or compiled (whole steps in one compiled function; same "
                                   "losses and weights)", choices=("book", "compiled"))
-    steps_per_call: int = setting(STEPS_PER_CALL, "steps per call of the compiled engine (it stops early at "
-                                                  "steps that save grids, checkpoints or evaluations)",
+    # "about 2 s": gan_keras.training.loop.CALL_SECONDS (not imported: this module loads while flags are parsed).
+    steps_per_call: int = setting(STEPS_PER_CALL, "the most steps per call of the compiled engine (it stops early "
+                                                  "at steps that save grids, checkpoints or evaluations, and "
+                                                  "after about 2 s of steps, so that Ctrl-C is answered soon)",
                                   check=positive)
     precision: str = setting("float32", "dtype policy of both models: float32, or mixed precision (float32 "
                                         "weights, bfloat16/float16 computation, float32 losses; float16 with "
@@ -81,7 +83,8 @@ class RunConfig(Config):
                                                 "generators/step_NNNNNNN.keras, with its metrics when evaluated",
                                           check=step_interval, kind=str, metavar="N")
     devices: int = setting(1, "split each batch across N devices (data parallel; the compiled engine on JAX "
-                              "or TensorFlow; on a CPU-only machine N logical CPU devices)", check=positive)
+                              "or TensorFlow): at most the GPUs there are, or on a CPU-only machine N logical "
+                              "CPU devices, at most one per CPU core", check=positive)
 
     # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
     RESUME_FIELDS = ("seed", "batch_size", "ema")

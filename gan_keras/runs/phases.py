@@ -9,7 +9,9 @@ and then writes its table. A recipe says WHAT its phases are (`Phase`,
 
 1. one lock on the run's folder for the whole run (`RunFolder`);
 2. one check, before any phase trains, that no phase's folder already holds
-   a run (unless `--resume` or `--overwrite`);
+   a run (unless `--resume` or `--overwrite`); with `--overwrite`, the
+   earlier run's files are removed then, in every phase's folder at once
+   (`RunFolder.check_fresh_start`: only the files runs wrote);
 3. each phase in turn, a GAN phase trained by the package's standard run;
 4. one exit status: 0, or `EXIT_INTERRUPTED` (130) as soon as a phase is
    interrupted (Ctrl-C; its checkpoint is saved and `--resume` continues);
@@ -156,9 +158,13 @@ def run_phases(config, phases, train):
         UserError: (exit status 2) if `--tensorboard` names a file, or a
             phase's folder holds a run and neither `resume` nor `overwrite`
             is set (checked for every phase before any trains).
-        RunFolderError: if another run holds the folder.
-        Whatever a phase raises (e.g. `NonFiniteError`); the lock is then
-            released and marked as not finished cleanly.
+        RunFolderError: if another run holds the folder, or (exit status 2,
+            without `resume` or `overwrite`) a phase's folder holds files of
+            an earlier run but no checkpoint.
+        Whatever a phase raises (e.g. `NonFiniteError`). The lock is released
+            as cleanly ended after a `UserError` (a refusal, a one-line stop)
+            or Ctrl-C, and marked as not finished cleanly after any other
+            exception.
     """
     if config.batch_size is None:
         raise ConfigError("batch_size", "must be set before a run starts (None: the GAN's default for its data, "
@@ -171,6 +177,8 @@ def run_phases(config, phases, train):
         if folder.previous_owner_crashed:
             print(f"Note: the previous run in {config.output_dir} ended without finishing cleanly (killed or "
                   f"crashed)")
+        if not config.resume:
+            folder.check_fresh_start(config.overwrite, parts=[p.folder for p in phases if p.folder is not None])
         for phase in phases:
             run_config = phase_config(config, phase)
             part = folder if phase.folder is None else folder.part(phase.folder)

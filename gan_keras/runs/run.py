@@ -18,6 +18,7 @@ from gan_keras.core.errors import NonFiniteError
 from gan_keras.data.sources import ArraySource
 from gan_keras.runs.animation import ProgressAnimation
 from gan_keras.runs.config import RunConfig
+from gan_keras.runs.disk import check_disk_space
 from gan_keras.runs.folder import CHECKPOINT_FILE
 from gan_keras.runs.phases import Phase, Training, run_phases
 from gan_keras.runs.report import RunReport
@@ -83,11 +84,12 @@ def run_training(config, build_gan, source, *, model="gan", model_config=None, l
     The run holds the folder's lock (`gan_keras.runs.folder`) from start to end
     (`gan_keras.runs.phases.run_phases`, the path of every run). A fresh run
     refuses a folder holding an earlier run's files unless `overwrite` (which
-    removes them first).
+    removes them first, and only them: `gan_keras.runs.folder`).
 
     Raises:
         UserError: (exit status 2) if the output folder holds a run and
-            neither `resume` nor `overwrite` is set.
+            neither `resume` nor `overwrite` is set, or if the files the run
+            would write exceed the free space of its disk.
         RunFolderError: if another run holds the folder.
         CheckpointError: if the checkpoint to resume from does not fit or
             holds non-finite values.
@@ -111,8 +113,9 @@ def train_in_folder(folder, config, training):
 
     The standard run of every GAN, called by `run_phases` for each phase:
     resumes from the folder's checkpoint (with `resume`), or refuses or
-    clears an earlier run's files for a fresh start, seeds, builds, and
-    trains with history, grids, checkpoints, generators and report.
+    clears an earlier run's files for a fresh start, seeds, builds, checks
+    that the files it will write fit on the disk (`gan_keras.runs.disk`),
+    and trains with history, grids, checkpoints, generators and report.
 
     Args:
         folder: The phase's `RunFolder` (locked, or a part of a locked one).
@@ -125,6 +128,8 @@ def train_in_folder(folder, config, training):
     Raises:
         RunFolderError: (exit status 2) for a fresh start in a folder holding
             run files, without `overwrite`.
+        UserError: (exit status 2) if the files the run would write exceed
+            the free space of its disk.
         CheckpointError: if the checkpoint to resume from does not fit.
         NonFiniteError: (exit status 1) if a loss or weight becomes non-finite.
     """
@@ -170,16 +175,22 @@ def train_in_folder(folder, config, training):
         cb.ModelSaver(os.path.join(out, "generator.keras"), averaged_path),
     ]
     keep = config.keep_interval(per_epoch)
+    kept = None
     if keep is not None:
         metrics = [f for c in extra for f in c.fields]
-        standard.insert(0, cb.KeptGenerators(os.path.join(out, "generators"), keep, metrics))
+        kept = cb.KeptGenerators(os.path.join(out, "generators"), keep, metrics)
+        standard.insert(0, kept)
+    grids = []
     if training.image_grid:
         grid = dict(rows=gan.condition.grid_rows(10), cols=len(preview[0]) if preview else 10, preview=preview)
-        standard.insert(0, cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
+        grids.append(cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
         if gan.ema is not None:
-            standard.insert(1, cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed,
-                                             averaged=True, **grid))
+            grids.append(cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed, averaged=True,
+                                       **grid))
+        standard[:0] = grids
         standard.append(ProgressAnimation(out, per_epoch / loop_config.d_steps))
+    if start_step < total:
+        check_disk_space(config, gan, start_step, total, history, grids, kept)
     if config.tensorboard is not None:
         standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
     report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}

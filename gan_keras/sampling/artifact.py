@@ -24,6 +24,7 @@ from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.noise import NOISE_KINDS, balanced_labels, sample_noise
 from gan_keras.core.pixels import to_tanh_range
+from gan_keras.sampling import info_check, model_file
 
 SIDECAR_FORMAT = 2
 
@@ -277,18 +278,11 @@ def load_generator(path, pixel_range=None, noise=None):
         UserError: (exit status 1) if the file is missing, not a loadable
             Keras model, not a generator, or its sidecar is invalid.
     """
-    # Keras loads when a generator is loaded, not while a command parses its flags.
-    import keras
+    # Keras loads when a generator is loaded, not while a command parses its flags; importing
+    # gan_keras.models registers the custom layers of every saved generator.
+    import gan_keras.models  # noqa: F401
 
-    import gan_keras.models  # noqa: F401  (registers the custom layers of every saved generator)
-
-    if not os.path.isfile(path):
-        raise UserError(f"no generator file at {path}")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as error:  # keras raises many types for a bad archive
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UserError(f"cannot load a Keras model from {path}: {first_line}") from None
+    model = model_file.load_model(path, "generator")
     inputs = model.inputs
     translating = len(inputs) == 1 and len(inputs[0].shape) == 4
     if len(inputs) not in (1, 2) or (len(inputs[0].shape) != 2 and not translating):
@@ -311,9 +305,7 @@ def load_generator(path, pixel_range=None, noise=None):
         info = GeneratorInfo(latent_dim=latent_dim, num_classes=10 if len(inputs) == 2 else None,
                              pixel_range=pixel_range or pixel_range_of(model), image_shape=image_shape,
                              condition_shape=condition)
-    if info.latent_dim != latent_dim or (len(inputs) == 2) != (info.conditional or info.captioned):
-        raise UserError(f"{sidecar} does not describe {path} (latent_dim {info.latent_dim} vs {latent_dim}, "
-                        f"conditional or captioned {info.conditional or info.captioned} vs {len(inputs) == 2})")
+    info_check.check_describes(info, model, sidecar, path)  # a hand-edited info is refused
     overrides = {k: v for k, v in (("pixel_range", pixel_range), ("noise", noise)) if v is not None}
     return Generator(model, dataclasses.replace(info, **overrides) if overrides else info)
 

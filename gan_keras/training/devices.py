@@ -1,6 +1,7 @@
 """Which device the Keras backend computes on, in words; determinism; several devices."""
 
 import contextlib
+import os
 
 import keras
 
@@ -69,6 +70,69 @@ def make_deterministic():
         torch.use_deterministic_algorithms(True)
 
 
+def cpu_cores():
+    """The CPU cores this process may run on (its affinity where the OS tells it, else `os.cpu_count()`)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def device_limit():
+    """How many devices `--devices` may split a batch across here, and what they are, in words.
+
+    TensorFlow: its GPUs; on a machine without one, the CPU cores
+    (`cpu_cores`), since `data_parallel_scope` makes one logical CPU device
+    per replica and more replicas than cores only queue for the same cores
+    (64 of them on 2 cores: no step finished in minutes). JAX: its devices
+    (`jax.devices()`; on a CPU, as many as
+    `XLA_FLAGS=--xla_force_host_platform_device_count=N` made). PyTorch: 1.
+
+    Returns:
+        `(count, words)`, e.g. `(2, "2 CPU core(s) (no GPU found; one logical CPU device per core at most)")`.
+    """
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        # Only the running Keras backend's library is imported.
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            return len(gpus), f"{len(gpus)} GPU(s)"
+        cores = cpu_cores()
+        return cores, f"{cores} CPU core(s) (no GPU found; one logical CPU device per core at most)"
+    if backend == "jax":
+        # Only the running Keras backend's library is imported.
+        import jax
+
+        found = jax.devices()
+        hint = ("; more logical CPU devices: XLA_FLAGS=--xla_force_host_platform_device_count=N"
+                if found[0].platform == "cpu" else "")
+        return len(found), f"{len(found)} {found[0].platform} device(s){hint}"
+    return 1, f"one device ({backend} runs no data-parallel training here)"
+
+
+def check_devices(devices):
+    """Refuses `--devices N` beyond what there is (`device_limit`), before any model is built.
+
+    Args:
+        devices: The devices asked for.
+
+    Raises:
+        UserError: (exit status 2) naming the count there is, e.g. "--devices
+            64: this machine has 2 CPU core(s) (no GPU found; ...)".
+    """
+    if devices <= 1:
+        return
+    backend = keras.config.backend()
+    if backend not in ("tensorflow", "jax"):
+        raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend, not {backend}", EXIT_USAGE)
+    limit, words = device_limit()
+    if devices > limit:
+        raise UserError(f"--devices {devices}: this machine has {words}; use --devices {limit} or fewer",
+                        EXIT_USAGE)
+
+
 @contextlib.contextmanager
 def data_parallel_scope(devices):
     """Where models for a data-parallel run over `devices` devices are built.
@@ -80,22 +144,21 @@ def data_parallel_scope(devices):
     device: no scope.
 
     Raises:
-        UserError: (exit status 2) on PyTorch, with fewer GPUs than asked, or
-            when TensorFlow's devices were already set up differently.
+        UserError: (exit status 2) on PyTorch, with more devices asked than
+            there are (`check_devices`: GPUs, or CPU cores on a machine
+            without GPUs; JAX's devices), or when TensorFlow's devices were
+            already set up differently.
     """
+    check_devices(devices)
     backend = keras.config.backend()
     if devices == 1 or backend == "jax":
         yield None
         return
-    if backend != "tensorflow":
-        raise UserError(f"--devices {devices} needs the JAX or TensorFlow backend, not {backend}", EXIT_USAGE)
     # Only the running Keras backend's library is imported.
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        if len(gpus) < devices:
-            raise UserError(f"--devices {devices}: only {len(gpus)} GPU(s) found", EXIT_USAGE)
+    if gpus:  # as many as asked (`check_devices`)
         names = [f"/gpu:{i}" for i in range(devices)]
     else:
         cpu = tf.config.list_physical_devices("CPU")[0]

@@ -10,6 +10,7 @@ checkpoints and evaluation are callbacks.
 import dataclasses
 import math
 import signal
+import time
 
 from tqdm import tqdm
 
@@ -17,6 +18,7 @@ from gan_keras.core.errors import NonFiniteError
 from gan_keras.training.engines import make_engine
 
 HISTORY_FIELDS = ("step", "epoch", "d_loss_real", "d_loss_fake", "d_acc", "g_loss", "scam_ratio")
+CALL_SECONDS = 2.0  # a compiled call lasts about this long at most (after the first), so Ctrl-C is answered soon
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +41,11 @@ class LoopConfig:
             `gan_keras.training.engines.book`) or "compiled" (whole steps in
             one compiled function; `gan_keras.training.engines.compiled`).
             Both run the same `gan_keras.training.plan.plan_step` inputs.
-        steps_per_call: Steps per call of the compiled engine. A call never
-            passes a step where a callback saves (`Callback.saves_at`), so
-            grids, checkpoints and evaluations see the weights of their step.
+        steps_per_call: The most steps of one call of the compiled engine;
+            fewer where they would take more than about `CALL_SECONDS`
+            (`CallSizes`), so that Ctrl-C is answered within seconds. A call
+            never passes a step where a callback saves (`Callback.saves_at`),
+            so grids, checkpoints and evaluations see the weights of their step.
         devices: Devices each batch is split across (the compiled engine on
             JAX; see `gan_keras.training.engines.compiled.DataParallel`).
     """
@@ -125,7 +129,7 @@ def train(gan, source, config, callbacks=(), start_step=0):
 
     SIGINT (Ctrl-C) and SIGTERM end the run at the end of the current engine
     call (the next step with the book's engine, at most `steps_per_call`
-    steps with the compiled one): every
+    steps and about `CALL_SECONDS` with the compiled one, see `CallSizes`): every
     callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
     returns with `run.interrupted` set. A second Ctrl-C stops at once.
 
@@ -162,9 +166,14 @@ def train(gan, source, config, callbacks=(), start_step=0):
         engine = make_engine(gan, source, config)
         with _StopRequests() as stop:
             step = start_step
+            calls = CallSizes(config.steps_per_call if config.engine == "compiled" else 1)
             while step < config.total_steps and not run.interrupted:
-                last = _call_end(step, config, callbacks)
+                last = _call_end(step, calls.next, config, callbacks)
+                started = time.perf_counter()
                 for logs in engine.run(range(step + 1, last + 1)):
+                    if started is not None:  # the call is done (the book's engine: its first step)
+                        calls.record(last - step, time.perf_counter() - started)
+                        started = None
                     step = logs["step"]
                     weights = step == config.total_steps or any(callback.saves_at(step) for callback in callbacks)
                     problem = non_finite_problem(gan, logs, *config.trains(step), weights=weights)
@@ -199,11 +208,39 @@ def train(gan, source, config, callbacks=(), start_step=0):
     return run
 
 
-def _call_end(step, config, callbacks):
-    """The last step of the next engine call after `step`: one step on with the book's engine, at most
-    `steps_per_call` with the compiled one, and no step past one where a callback saves (it needs that
-    step's weights) or the schedule changes."""
-    per_call = config.steps_per_call if config.engine == "compiled" else 1
+class CallSizes:
+    """Steps of the engine's next call: at most `most`, and about as many as ran in `CALL_SECONDS` before.
+
+    A compiled call runs all its steps before the loop sees a stop request
+    (Ctrl-C, SIGTERM), so a call of `--steps-per-call` slow steps (a large
+    K, a slow CPU, many devices on few cores) would keep a user waiting for
+    minutes. The first call runs one step (it compiles, so it tells nothing
+    of a step's time); each later call takes the pace of the one before:
+    `CALL_SECONDS` / (seconds per step) steps, at least 1, at most `most`,
+    rounded down to a power of two below `most` (TensorFlow compiles a
+    program again with XLA for each new call length, so the lengths stay
+    few). Only where calls end changes: the engine's program is the same for
+    every step count, so every step computes exactly what it would in calls
+    of any other size (histories of `--deterministic` runs are
+    byte-identical; tests/test_faults_inputs.py).
+
+    Args:
+        most: The most steps of one call (`steps_per_call`; 1 for the book's engine).
+    """
+
+    def __init__(self, most):
+        self.most = most
+        self.next = 1
+
+    def record(self, steps, seconds):
+        """Sizes the next call from the last one: `steps` steps took `seconds`."""
+        fitting = int(CALL_SECONDS * steps / seconds) if seconds > 0 else self.most
+        self.next = self.most if fitting >= self.most else 2 ** max(0, fitting.bit_length() - 1)
+
+
+def _call_end(step, per_call, config, callbacks):
+    """The last step of the next engine call after `step`: at most `per_call` steps on (`CallSizes`), and no
+    step past one where a callback saves (it needs that step's weights) or the schedule changes."""
     last = min(step + per_call, config.total_steps)
     for s in range(step + 1, last):
         if config.trains(s + 1) != config.trains(s) or any(callback.saves_at(s) for callback in callbacks):

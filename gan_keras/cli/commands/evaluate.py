@@ -94,10 +94,13 @@ def run(args):
         classes = args.classes if generator.info.conditional else None
         images, labels = generator.sample(args.n, np.random.default_rng(args.seed), classes=classes)
         samples = np.clip(images, -1.0, 1.0), labels
-    evaluator = evaluation.Evaluator(
-        "test", n=args.n, features=args.features, classes=args.classes, seed=args.seed, data_dir=args.data_dir,
-        inception_weights="auto" if args.inception_weights is None else args.inception_weights,
-    )
+    try:
+        evaluator = evaluation.Evaluator(
+            "test", n=args.n, features=args.features, classes=args.classes, seed=args.seed, data_dir=args.data_dir,
+            inception_weights="auto" if args.inception_weights is None else args.inception_weights,
+        )
+    except ValueError as error:  # e.g. more samples than test images of the chosen classes
+        raise UserError(f"cannot evaluate {args.n} samples: {error}; lower --n", EXIT_USAGE) from None
     rows = [] if samples is None else [(args.generator, evaluator.evaluate(*samples))]
     rows.append(("real train images (floor)", evaluator.floor()))
     which = "" if args.classes is None else f" of classes {','.join(map(str, args.classes))}"

@@ -24,7 +24,7 @@ from gan_keras.core.pixels import to_uint8
 from gan_keras.cli import flags
 from gan_keras.core import checks, fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
-from gan_keras.data.captions import tokenize
+from gan_keras.data.captions import check_alphabet, shown, tokenize
 from gan_keras.sampling import artifact, latent
 
 WALK_ROWS = 10  # rows of a latent walk without --rows
@@ -40,7 +40,8 @@ def add_arguments(parser):
                         help="class to draw, for a conditional generator (default: balanced, one grid row per class)")
     parser.add_argument("--caption", default=None, metavar="TEXT",
                         help="what to draw, for a generator trained on captions (StackGAN), e.g. 'a light, narrow "
-                             "sneaker'; words it does not know are refused, naming the ones it knows")
+                             "sneaker'; characters other than a-z, hyphen, space, comma and period, and words it "
+                             "does not know, are refused (named, with the words it knows)")
     walks = parser.add_mutually_exclusive_group()
     walks.add_argument("--interpolate", type=flags.positive_int, default=None, metavar="K",
                        help="latent walks: one row per pair of noise vectors, K images from one to the other "
@@ -126,9 +127,11 @@ def _check(args):
     if walking and rows * max(images_per_row, 10) > 10_000:
         raise UserError("a latent walk grid holds at most 10,000 images: lower --rows or --interpolate", EXIT_USAGE)
 
-    if args.caption is not None and not tokenize(args.caption):
-        raise UserError(f"--caption {args.caption!r} has no words; describe a garment, e.g. 'a light, narrow "
-                        f"sneaker'", EXIT_USAGE)
+    if args.caption is not None:
+        check_alphabet(args.caption)
+        if not tokenize(args.caption):
+            raise UserError(f"--caption {shown(args.caption)} has no words; describe a garment, e.g. 'a light, "
+                            f"narrow sneaker'", EXIT_USAGE)
     if args.caption is not None and args.label is not None:
         raise UserError("--caption and --label exclude each other: a caption names the class", EXIT_USAGE)
     if not args.out.endswith((".png", ".npz")):

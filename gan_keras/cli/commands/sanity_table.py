@@ -96,8 +96,11 @@ def run(args):
     from gan_keras.evaluation import Evaluator, metrics_table
 
     started = time.perf_counter()
-    evaluator = Evaluator("test", n=args.n, features=args.features, seed=args.seed, data_dir=args.data_dir,
-                          inception_weights="auto" if args.inception_weights is None else args.inception_weights)
+    try:
+        evaluator = Evaluator("test", n=args.n, features=args.features, seed=args.seed, data_dir=args.data_dir,
+                              inception_weights="auto" if args.inception_weights is None else args.inception_weights)
+    except ValueError as error:  # e.g. more samples than test images
+        raise UserError(f"cannot evaluate {args.n} samples: {error}; lower --n", EXIT_USAGE) from None
     rows = []
     for name, metrics in sanity_rows(evaluator, scale_images(x_train), y_train, args.n, args.seed):
         rows.append((name, metrics))

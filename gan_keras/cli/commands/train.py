@@ -89,6 +89,12 @@ def run(args, recipe):
     planned = recipe.with_batch_size(config).batch_size  # the data may change a default batch, not a given one
     checks.check_memory(recipe.memory(model, planned), f"{recipe.name} with these sizes",
                         "--latent-dim or --batch-size")
+    if config.devices > 1:  # more devices than there are: refused before the run's folder is made or touched
+        flags.quiet_tensorflow()
+        # Keras loads early, only for a data-parallel run: the backend counts the devices.
+        from gan_keras.training.devices import check_devices
+
+        check_devices(config.devices)
     checks.check_output_dir(config.output_dir)
     data = recipe.load(model, config.data_dir) if recipe.load is not None else None
     config = recipe.with_batch_size(config, data)
