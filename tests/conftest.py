@@ -98,3 +98,33 @@ def snapshot(model):
 def changed(before, after):
     """Indices of the arrays that differ between two snapshots."""
     return [i for i, (a, b) in enumerate(zip(before, after)) if not np.array_equal(a, b)]
+
+
+# One tiny run of every recipe (tests/test_round_trip.py loads what they save; other tests copy them).
+TINY_RUNS = {
+    "dcgan": ("dcgan", "--steps", 4, "--batch-size", 8, "--latent-dim", 8, "--save-interval", 2,
+              "--keep-generators", 2, "--ema", 0.9, "--eval-interval", 2, "--eval-n", 10),
+    "cgan": ("cgan", "--steps", 2, "--batch-size", 8, "--latent-dim", 8, "--no-eval", "--ema", 0.9),
+    "mlp": ("mlp", "--steps", 2, "--batch-size", 4),
+    "gaussian": ("gaussian", "--steps", 4, "--batch-size", 16),
+    "pix2pix": ("pix2pix", "--steps", 2, "--batch-size", 4, "--filters", 8),
+    "srgan": ("srgan", "--steps", 2, "--batch-size", 4),
+    "stackgan": ("stackgan", "--steps", 2, "--batch-size", 8, "--latent-dim", 4, "--text-dim", 8,
+                 "--condition-dim", 4, "--save-interval", 2),
+}
+
+
+def tiny_run_args(name, out, data, *extra):
+    """The `gan-keras` arguments of the tiny run `name` of `TINY_RUNS` into `out` on the data folder `data`."""
+    data_flags = () if name == "gaussian" else ("--data-dir", data)  # its data is drawn, not loaded
+    return ["train", *TINY_RUNS[name], *data_flags, "--output-dir", out, "--no-progress", "--seed", 3, *extra]
+
+
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory, shared_tiny_fashion_dir):
+    """`(folder of the runs, data folder)` after one tiny run of every recipe (`TINY_RUNS`), each in
+    `folder/NAME`. Read them, or copy one before changing it: other tests share them."""
+    root = tmp_path_factory.mktemp("tiny_runs")
+    for name in TINY_RUNS:
+        assert call_command(*tiny_run_args(name, root / name, shared_tiny_fashion_dir)) == 0, name
+    return root, shared_tiny_fashion_dir

@@ -23,7 +23,7 @@ from gan_keras.data import captions
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
 from gan_keras.training.loop import CallSizes
-from tests.conftest import assert_one_line_error, call_command, run, write_tiny_fashion
+from tests.conftest import assert_one_line_error, call_command, run, tiny_run_args, write_tiny_fashion
 
 # `gan-keras ...` with the compiled engine's call budget set first (argv[1], seconds).
 PATCHED_CLI = ("import sys; from gan_keras.training import loop; loop.CALL_SECONDS = float(sys.argv.pop(1)); "
@@ -31,18 +31,17 @@ PATCHED_CLI = ("import sys; from gan_keras.training import loop; loop.CALL_SECON
 
 
 def _stackgan_args(out, data_dir, *extra):
-    return ["train", "stackgan", "--data-dir", data_dir, "--output-dir", out, "--batch-size", 8, "--latent-dim", 4,
-            "--text-dim", 8, "--condition-dim", 4, "--save-interval", 2, "--no-progress", "--seed", 5, "--steps", 2,
-            *extra]
+    return tiny_run_args("stackgan", out, data_dir, *extra)
 
 
 @pytest.fixture(scope="module")
-def stackgan_run(tmp_path_factory, shared_tiny_fashion_dir):
-    """A finished tiny StackGAN run (both stages, 2 steps each): `(run folder, data folder)`."""
-    root = tmp_path_factory.mktemp("stackgan")
-    data = shared_tiny_fashion_dir
-    assert call_command(*_stackgan_args(root / "run", data)) == 0
-    return root / "run", data
+def stackgan_run(tiny_runs):
+    """The session's finished tiny StackGAN run (both stages, 2 steps each): `(run folder, data folder)`.
+
+    Shared: tests copy what they change.
+    """
+    root, data = tiny_runs
+    return root / "stackgan", data
 
 
 def _error_line(capsys):
@@ -280,19 +279,18 @@ def test_call_sizes_follow_the_pace_of_the_last_call_in_powers_of_two():
     assert CallSizes(1).next == 1
 
 
-def _dcgan_cli(out, data, seconds, *extra):
-    args = ["train", "dcgan", "--data-dir", data, "--output-dir", out, "--batch-size", 8, "--latent-dim", 8,
-            "--steps", 12, "--engine", "compiled", "--steps-per-call", 5, "--deterministic", "--no-eval",
-            "--no-progress", *extra]
+def _compiled_cli(out, seconds):
+    """A short `--deterministic` compiled run of the Gaussian GAN in a fresh process, calls sized for `seconds`."""
+    args = ["train", "gaussian", "--output-dir", out, "--batch-size", 16, "--steps", 7, "--engine", "compiled",
+            "--steps-per-call", 4, "--deterministic", "--no-progress"]
     env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.run([sys.executable, "-c", PATCHED_CLI, str(seconds), *map(str, args)], capture_output=True,
                           text=True, timeout=600, env=env)
 
 
 def test_calls_cut_by_time_write_byte_identical_histories(tmp_path):
-    data = write_tiny_fashion(tmp_path / "fashion")
-    one = _dcgan_cli(tmp_path / "one", data, 1e-9)  # every call one step
-    many = _dcgan_cli(tmp_path / "many", data, 1e9)  # one step, then calls of up to 5 (cut at the epoch's end)
+    one = _compiled_cli(tmp_path / "one", 1e-9)  # every call one step
+    many = _compiled_cli(tmp_path / "many", 1e9)  # step 1 (the trajectory saves there), then calls of 4 and 2
     assert one.returncode == 0 and many.returncode == 0, one.stderr + many.stderr
     assert (tmp_path / "one" / "history.csv").read_bytes() == (tmp_path / "many" / "history.csv").read_bytes()
 

@@ -1,8 +1,8 @@
 """Every saved model of every GAN works in a fresh process, through every command that consumes it.
 
 One tiny run of each recipe (DCGAN with its averaged, kept and best generators; cGAN with its averaged
-one; MLP; the 1-D Gaussian GAN; pix2pix; SRResNet then SRGAN; StackGAN's two stages) is trained here,
-in this process. What they saved is then loaded in fresh Python processes, where nothing of the package
+one; MLP; the 1-D Gaussian GAN; pix2pix; SRResNet then SRGAN; StackGAN's two stages) is trained once
+per session, in this process (`conftest.tiny_runs`). What they saved is then loaded in fresh Python processes, where nothing of the package
 was imported before: through `gan-keras sample`, `evaluate`, `upscale`, `translate`, `animate`,
 `compare` and `sample --caption`, and through plain `keras.models.load_model` after `import gan_keras`,
 as in a user's notebook (with either import first).
@@ -15,32 +15,12 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, call_command
-
-COMMON = ("--no-progress", "--seed", 3)
-RUNS = {
-    "dcgan": ("dcgan", "--steps", 4, "--batch-size", 8, "--latent-dim", 8, "--save-interval", 2,
-              "--keep-generators", 2, "--ema", 0.9, "--eval-interval", 2, "--eval-n", 10),
-    "cgan": ("cgan", "--steps", 2, "--batch-size", 8, "--latent-dim", 8, "--no-eval", "--ema", 0.9),
-    "mlp": ("mlp", "--steps", 2, "--batch-size", 4),
-    "gaussian": ("gaussian", "--steps", 4, "--batch-size", 16),
-    "pix2pix": ("pix2pix", "--steps", 2, "--batch-size", 4, "--filters", 8),
-    "srgan": ("srgan", "--steps", 2, "--batch-size", 4),
-    "stackgan": ("stackgan", "--steps", 2, "--batch-size", 8, "--latent-dim", 4, "--text-dim", 8,
-                 "--condition-dim", 4, "--save-interval", 2),
-}
-
+from tests.conftest import TINY_RUNS
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, shared_tiny_fashion_dir):
-    """`(folder of the runs, data folder)` after one tiny run of every recipe."""
-    root = tmp_path_factory.mktemp("round_trip")
-    data = shared_tiny_fashion_dir
-    for name, argv in RUNS.items():
-        data_flags = () if name == "gaussian" else ("--data-dir", data)  # its data is drawn, not loaded
-        status = call_command("train", *argv, *data_flags, "--output-dir", root / name, *COMMON)
-        assert status == 0, name
-    return root, data
+def runs(tiny_runs):
+    """`(folder of the runs, data folder)`: the session's tiny run of every recipe (`conftest.TINY_RUNS`)."""
+    return tiny_runs
 
 
 def saved_generators(root):
@@ -161,5 +141,4 @@ def test_runs_animate_and_compare_in_a_fresh_process(runs):
 def test_the_round_trip_covers_every_recipe():
     from gan_keras.recipes import RECIPES
 
-    assert set(RECIPES) == set(RUNS), "every recipe needs its run (and its commands) here"
-    assert ROOT  # the tests run from the repository, as `make test` does
+    assert set(RECIPES) == set(TINY_RUNS), "every recipe needs its tiny run (conftest.TINY_RUNS) and commands here"
