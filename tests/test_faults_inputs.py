@@ -22,13 +22,8 @@ from gan_keras.core.errors import UserError
 from gan_keras.data import captions
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
-from gan_keras.training.loop import CallSizes
+from gan_keras.training.loop import Callback, CallSizes
 from tests.conftest import assert_one_line_error, call_command, run, tiny_run_args, write_tiny_fashion
-
-# `gan-keras ...` with the compiled engine's call budget set first (argv[1], seconds).
-PATCHED_CLI = ("import sys; from gan_keras.training import loop; loop.CALL_SECONDS = float(sys.argv.pop(1)); "
-               "from gan_keras.cli import main; main()")
-
 
 def _stackgan_args(out, data_dir, *extra):
     return tiny_run_args("stackgan", out, data_dir, *extra)
@@ -277,22 +272,34 @@ def test_call_sizes_follow_the_pace_of_the_last_call_in_powers_of_two():
     # 2 s: 0.4 steps -> 1; 200 -> 32; 100 -> 32; 20 -> 16; 3.6 -> 2; no time measured -> 32
     assert seen == [1, 32, 32, 16, 2, 32]
     assert CallSizes(1).next == 1
+    fixed = CallSizes(32, seconds=None)  # --deterministic: measured time never decides
+    fixed.record(1, 100.0)
+    assert fixed.next == 32
 
 
-def _compiled_cli(out, seconds):
-    """A short `--deterministic` compiled run of the Gaussian GAN in a fresh process, calls sized for `seconds`."""
-    args = ["train", "gaussian", "--output-dir", out, "--batch-size", 16, "--steps", 7, "--engine", "compiled",
-            "--steps-per-call", 4, "--deterministic", "--no-progress"]
-    env = dict(os.environ, GAN_KERAS_NO_DOWNLOAD="1", TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-c", PATCHED_CLI, str(seconds), *map(str, args)], capture_output=True,
-                          text=True, timeout=600, env=env)
+def test_calls_cut_by_time_compute_every_step_exactly_as_calls_of_k(tmp_path):
+    import keras
 
+    from gan_keras.data.sources import ArraySource
+    from gan_keras.recipes.mlp import build_mlp_gan
+    from gan_keras.training.loop import LoopConfig, train
 
-def test_calls_cut_by_time_write_byte_identical_histories(tmp_path):
-    one = _compiled_cli(tmp_path / "one", 1e-9)  # every call one step
-    many = _compiled_cli(tmp_path / "many", 1e9)  # step 1 (the trajectory saves there), then calls of 4 and 2
-    assert one.returncode == 0 and many.returncode == 0, one.stderr + many.stderr
-    assert (tmp_path / "one" / "history.csv").read_bytes() == (tmp_path / "many" / "history.csv").read_bytes()
+    images = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype("float32")
+    histories = []
+    for seconds in (None, 1e-9, 1e9):  # calls of 4; every call one step; one step, then calls of 4
+        keras.utils.set_random_seed(0)
+        gan = build_mlp_gan(4, jit_compile=False)
+        rows = []
+
+        class Rows(Callback):
+            def on_step_end(self, run, logs):
+                rows.append({k: v for k, v in logs.items()})
+
+        config = LoopConfig(total_steps=7, seed=1, progress=False, engine="compiled", steps_per_call=4,
+                            call_seconds=seconds)
+        train(gan, ArraySource(images, batch_size=4, seed=1), config, [Rows()])
+        histories.append(rows)
+    assert histories[0] == histories[1] == histories[2]
 
 
 def test_sigterm_ends_a_compiled_run_with_a_huge_steps_per_call_within_seconds(tmp_path):

@@ -26,6 +26,7 @@ from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
 from gan_keras.training.devices import data_parallel_scope, describe_device, make_deterministic
 from gan_keras.training.ema import GeneratorAverage
+from gan_keras.training import loop as training_loop
 from gan_keras.training.loop import LoopConfig, train
 from gan_keras.training.tensorboard import TensorBoardLogger
 
@@ -160,8 +161,11 @@ def train_in_folder(folder, config, training):
     if start_step >= total:
         print(f"The run is already at step {start_step} of {total}: nothing to train")
     save_interval = per_epoch if config.save_interval is None else config.save_interval
+    # --deterministic: compiled calls of --steps-per-call steps, never sized by measured time (see CallSizes).
+    timing = {"call_seconds": None if config.deterministic else training_loop.CALL_SECONDS}
     loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, engine=config.engine,
-                             steps_per_call=config.steps_per_call, devices=config.devices, **(training.loop or {}))
+                             steps_per_call=config.steps_per_call, devices=config.devices, **timing,
+                             **(training.loop or {}))
     extra = list(training.callbacks) + ([evaluation] if evaluation is not None else [])
     if gan.ema is not None:  # first: every later callback of the step sees the updated average
         extra.insert(0, cb.AverageUpdater())

@@ -42,10 +42,15 @@ class LoopConfig:
             one compiled function; `gan_keras.training.engines.compiled`).
             Both run the same `gan_keras.training.plan.plan_step` inputs.
         steps_per_call: The most steps of one call of the compiled engine;
-            fewer where they would take more than about `CALL_SECONDS`
+            fewer where they would take more than about `call_seconds`
             (`CallSizes`), so that Ctrl-C is answered within seconds. A call
             never passes a step where a callback saves (`Callback.saves_at`),
             so grids, checkpoints and evaluations see the weights of their step.
+        call_seconds: How long a compiled call may take (`CALL_SECONDS`), or
+            None for calls of `steps_per_call` steps whatever they take
+            (`--deterministic`: where calls end then depends on nothing
+            measured, and the averaged generator, updated once per call, is
+            the same in every run).
         devices: Devices each batch is split across (the compiled engine on
             JAX; see `gan_keras.training.engines.compiled.DataParallel`).
     """
@@ -61,6 +66,7 @@ class LoopConfig:
     engine: str = "book"
     steps_per_call: int = 1
     devices: int = 1
+    call_seconds: float | None = CALL_SECONDS
 
     def trains(self, step):
         """Returns `(train_discriminator, train_generator)` for 1-based `step`."""
@@ -129,7 +135,7 @@ def train(gan, source, config, callbacks=(), start_step=0):
 
     SIGINT (Ctrl-C) and SIGTERM end the run at the end of the current engine
     call (the next step with the book's engine, at most `steps_per_call`
-    steps and about `CALL_SECONDS` with the compiled one, see `CallSizes`): every
+    steps and about `config.call_seconds` with the compiled one, see `CallSizes`): every
     callback's `on_interrupt` runs (e.g. a checkpoint is saved) and the run
     returns with `run.interrupted` set. A second Ctrl-C stops at once.
 
@@ -166,7 +172,7 @@ def train(gan, source, config, callbacks=(), start_step=0):
         engine = make_engine(gan, source, config)
         with _StopRequests() as stop:
             step = start_step
-            calls = CallSizes(config.steps_per_call if config.engine == "compiled" else 1)
+            calls = CallSizes(config.steps_per_call if config.engine == "compiled" else 1, config.call_seconds)
             while step < config.total_steps and not run.interrupted:
                 last = _call_end(step, calls.next, config, callbacks)
                 started = time.perf_counter()
@@ -209,32 +215,38 @@ def train(gan, source, config, callbacks=(), start_step=0):
 
 
 class CallSizes:
-    """Steps of the engine's next call: at most `most`, and about as many as ran in `CALL_SECONDS` before.
+    """Steps of the engine's next call: at most `most`, and about as many as ran in `seconds` before.
 
     A compiled call runs all its steps before the loop sees a stop request
     (Ctrl-C, SIGTERM), so a call of `--steps-per-call` slow steps (a large
     K, a slow CPU, many devices on few cores) would keep a user waiting for
     minutes. The first call runs one step (it compiles, so it tells nothing
     of a step's time); each later call takes the pace of the one before:
-    `CALL_SECONDS` / (seconds per step) steps, at least 1, at most `most`,
+    `seconds` / (seconds per step) steps, at least 1, at most `most`,
     rounded down to a power of two below `most` (TensorFlow compiles a
     program again with XLA for each new call length, so the lengths stay
     few). Only where calls end changes: the engine's program is the same for
     every step count, so every step computes exactly what it would in calls
-    of any other size (histories of `--deterministic` runs are
-    byte-identical; tests/test_faults_inputs.py).
+    of any other size (tests/test_faults_inputs.py). The averaged generator
+    (`--ema`) moves once per call (`gan_keras.training.ema`), so it does
+    depend on where calls end: with `seconds` None (`--deterministic`) every
+    call has `most` steps, as measured time never decides.
 
     Args:
         most: The most steps of one call (`steps_per_call`; 1 for the book's engine).
+        seconds: How long a call may take (`CALL_SECONDS`), or None for calls of `most` steps.
     """
 
-    def __init__(self, most):
+    def __init__(self, most, seconds=CALL_SECONDS):
         self.most = most
-        self.next = 1
+        self.seconds = seconds
+        self.next = 1 if seconds is not None else most
 
     def record(self, steps, seconds):
         """Sizes the next call from the last one: `steps` steps took `seconds`."""
-        fitting = int(CALL_SECONDS * steps / seconds) if seconds > 0 else self.most
+        if self.seconds is None:
+            return
+        fitting = int(self.seconds * steps / seconds) if seconds > 0 else self.most
         self.next = self.most if fitting >= self.most else 2 ** max(0, fitting.bit_length() - 1)
 
 
