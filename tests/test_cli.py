@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, assert_one_line_error, run
+from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
 TRAIN = os.path.join(ROOT, "scripts", "train_fashion.py")
 SAMPLE = os.path.join(ROOT, "scripts", "sample.py")
@@ -44,7 +44,7 @@ def test_missing_and_corrupt_data(tmp_path, tiny_fashion_dir):
                           "train-images-idx3-ubyte.gz")
 
 
-def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
+def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path, capsys):
     out = tmp_path / "run"
     result = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--batch-size", 8, "--latent-dim", 8,
                  "--output-dir", out, "--no-progress", "--no-eval")
@@ -52,21 +52,25 @@ def test_train_then_sample_end_to_end(tiny_fashion_dir, tmp_path):
     assert "device: CPU" in result.stdout
     for name in ("history.csv", "losses.png", "checkpoint.npz", "generator.keras", "samples/step_0000002.png"):
         assert (out / name).exists(), name
-    again = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 2, "--output-dir", out)
-    assert_one_line_error(again, 2, "--resume")
-    other = run(TRAIN, "--data-dir", tiny_fashion_dir, "--steps", 3, "--batch-size", 8, "--latent-dim", 16,
-                "--output-dir", out, "--resume", "--no-eval")
-    assert_one_line_error(other, 1, "latent_dim")
-
     grid = tmp_path / "grid.png"
     result = run(SAMPLE, "--generator", out / "generator.keras", "--out", grid, "--n", 16, "--seed", 3)
     assert result.returncode == 0, result.stderr
     assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert_one_line_error(run(SAMPLE, "--generator", tmp_path / "none.keras", "--out", grid), 1, "none.keras")
+
+    # The refusals, in this process (the scripts' one-line errors in a fresh process: tests/test_faults*.py).
+    def refused(code, argv, *words):
+        capsys.readouterr()
+        assert call_command(*argv) == code
+        lines = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+        assert len(lines) == 1 and all(word in lines[0] for word in words), lines
+
+    train = ("train", "dcgan", "--data-dir", tiny_fashion_dir, "--output-dir", out, "--no-progress", "--no-eval")
+    refused(2, (*train, "--steps", 2), "--resume")
+    refused(1, (*train, "--steps", 3, "--batch-size", 8, "--latent-dim", 16, "--resume"), "latent_dim")
+    refused(1, ("sample", "--generator", tmp_path / "none.keras", "--out", grid), "none.keras")
     (tmp_path / "broken.keras").write_bytes(b"zip? no")
-    assert_one_line_error(run(SAMPLE, "--generator", tmp_path / "broken.keras", "--out", grid), 1, "broken.keras")
-    assert_one_line_error(run(SAMPLE, "--generator", out / "generator.keras", "--out", grid, "--label", 3), 1,
-                          "conditional")
+    refused(1, ("sample", "--generator", tmp_path / "broken.keras", "--out", grid), "broken.keras")
+    refused(1, ("sample", "--generator", out / "generator.keras", "--out", grid, "--label", 3), "conditional")
 
 
 def test_deterministic_runs_in_two_processes_write_the_same_history(tiny_fashion_dir, tmp_path):
