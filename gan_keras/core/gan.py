@@ -88,7 +88,7 @@ class GAN:
     def generate_previous_stage(self, noise, condition, batch_size=None):
         """The images of `previous_stage` for this GAN's noise (its first part) and conditions."""
         size = int(self.previous_stage.inputs[0].shape[-1])
-        return _batched(lambda z, c: _predict(self.previous_stage, [z[:, :size], np.asarray(c, np.float32)]),
+        return _batched(lambda z, c: _predict(self.previous_stage, self.generator_inputs(z[:, :size], c)),
                         noise, condition, batch_size)
 
     def to_tanh_range(self, images):

@@ -113,8 +113,9 @@ def train_in_folder(folder, config, training):
     """Trains one phase's `Training` in its folder (held by the run's lock) with the standard callbacks.
 
     The standard run of every GAN, called by `run_phases` for each phase:
-    resumes from the folder's checkpoint (with `resume`), or refuses or
-    clears an earlier run's files for a fresh start, seeds, builds, checks
+    resumes from the folder's checkpoint (with `resume`; without one, refuses
+    or clears an earlier run's files as `run_phases` does up front for a
+    fresh run), seeds, builds, checks
     that the files it will write fit on the disk (`gan_keras.runs.disk`),
     and trains with history, grids, checkpoints, generators and report.
 
@@ -138,7 +139,7 @@ def train_in_folder(folder, config, training):
     checkpoint_path = os.path.join(out, CHECKPOINT_FILE)
     has_checkpoint = os.path.exists(checkpoint_path)
     resuming = config.resume and has_checkpoint
-    if not resuming:
+    if config.resume and not resuming:  # a fresh run's folders were checked once, by run_phases
         folder.check_fresh_start(config.overwrite)
     if config.deterministic:
         make_deterministic()

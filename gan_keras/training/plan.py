@@ -99,6 +99,11 @@ def fake_weight(gan):
     return 0.5 if gan.condition.matching_aware else 1.0
 
 
+def fake_sample_weights(gan, n):
+    """The `sample_weight` of a fake (or mismatched) batch of `n`: `fake_weight` each, or None when it is 1."""
+    return np.full(n, fake_weight(gan), np.float32) if gan.condition.matching_aware else None
+
+
 def step_logs(gan, plan, results):
     """The history row of one step from its `StepResults` (see `train_step` for the columns)."""
     nan = float("nan")

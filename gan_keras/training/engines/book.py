@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gan_keras.training.plan import StepResults, fake_weight, plan_step, step_logs, with_images
+from gan_keras.training.plan import StepResults, fake_sample_weights, plan_step, step_logs, with_images
 
 
 class BookEngine:
@@ -46,8 +46,7 @@ def train_step(gan, source, config, step, valid, fake):
         StackGAN it includes the weighted KL term.
     """
     plan = plan_step(gan, source, config, step)
-    half = fake_weight(gan)
-    weights = np.full(source.batch_size, half, np.float32) if gan.condition.matching_aware else None
+    weights = fake_sample_weights(gan, source.batch_size)
     results = StepResults()
     for update in plan.d:
         fakes = np.asarray(gan.generator.predict_on_batch(update["generator"]))

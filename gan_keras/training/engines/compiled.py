@@ -42,7 +42,7 @@ from keras import tree
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.training.engines import _keras_internals
 from gan_keras.training.engines.backends import Backend
-from gan_keras.training.plan import StepResults, fake_weight, plan_step, step_logs, with_images
+from gan_keras.training.plan import StepResults, fake_sample_weights, plan_step, step_logs, with_images
 
 
 class CompiledEngine:
@@ -83,9 +83,7 @@ class CompiledEngine:
         patch = tuple(discriminator.outputs[0].shape[1:])
         self.valid = np.ones((source.batch_size, *patch), np.float32)
         self.fake = np.zeros((source.batch_size, *patch), np.float32)
-        self.weights = None
-        if gan.condition.matching_aware:
-            self.weights = np.full(source.batch_size, fake_weight(gan), np.float32)
+        self.weights = fake_sample_weights(gan, source.batch_size)
         self._functions = {}
 
     def run(self, steps):
