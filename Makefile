@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FASHION_DIR := /usr/share/datasets/fashion-mnist
+# The super-resolution training photographs (gan_keras/data/photo_manifest.json lists each file).
+PHOTO_PACKAGES := mate-backgrounds lomiri-wallpapers-16.04 plasma-workspace-wallpapers
 # CPU-sized run of the book's DCGAN: one true epoch at batch 128 (468 steps; ~7.5 min measured here).
 TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-interval 100 --output-dir outputs/fashion_dcgan_cpu --resume
 
-.PHONY: venv data train train-full test test-backends smoke gaussian-study benchmark clean
+.PHONY: venv data photos train train-full test test-backends smoke gaussian-study benchmark clean
 
 # The pinned requirements, then the package itself in editable mode (so `import gan_keras`
 # and the `gan-keras` command work from any folder with this environment).
@@ -30,6 +32,16 @@ data:
 		echo "Fashion-MNIST: not installed; keras' downloader will fetch it (or: sudo apt-get install dataset-fashion-mnist)"; \
 	fi
 
+# Debian's wallpaper packages: the credited photographs SRGAN trains on (`train srgan --dataset photos`).
+photos:
+	@if dpkg -s $(PHOTO_PACKAGES) >/dev/null 2>&1; then \
+		echo "Photographs: found"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q $(PHOTO_PACKAGES) || (apt-get update -q && apt-get install -y -q $(PHOTO_PACKAGES))) >/dev/null && echo "Photographs: installed $(PHOTO_PACKAGES)"; \
+	else \
+		echo "Photographs: not installed (sudo apt-get install $(PHOTO_PACKAGES))"; \
+	fi
+
 train: venv data
 	$(PY) scripts/train_fashion.py $(TRAIN_ARGS)
 
@@ -37,7 +49,7 @@ train-full: venv data
 	$(PY) scripts/train_fashion.py --epochs 10 --resume
 
 # The layers contract first (setup.cfg: imports only go down), then the tests.
-test: venv
+test: venv photos
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 

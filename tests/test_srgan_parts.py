@@ -4,7 +4,6 @@ import keras
 import numpy as np
 import pytest
 
-from gan_keras.data import photos
 from gan_keras.data import resize
 from gan_keras.evaluation import image_quality
 from gan_keras.models.srgan import (
@@ -245,67 +244,53 @@ def test_metrics_reject_bad_arguments(call):
         call()
 
 
-# --- photos ---------------------------------------------------------------------------------------------------
+# --- the photo configuration: residual over bicubic ----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def train_photos():
-    return photos.load_photos("train")
+def test_bicubic_phases_are_keys_kernel_rows_that_sum_to_one():
+    from gan_keras.models.srgan import bicubic_phases
 
-
-@pytest.fixture(scope="module")
-def test_photos():
-    return photos.load_photos("test")
-
-
-def test_photo_splits_are_disjoint_and_named():
-    assert not set(photos.TRAIN_PHOTOS) & set(photos.TEST_PHOTOS)
-    assert "cat" not in photos.TRAIN_PHOTOS  # skimage.data.cat is chelsea, a test photo
+    phases = bicubic_phases(4)
+    np.testing.assert_allclose(phases.sum(axis=1), 1.0, atol=1e-12)
+    # Output pixel 4k + 1 lies 1/8 of an input pixel left of pixel k: taps at distances 15/8, 7/8, 1/8, 9/8, 17/8.
+    keys = [-0.5 * d**3 + 2.5 * d**2 - 4 * d + 2 if d > 1 else 1.5 * d**3 - 2.5 * d**2 + 1 for d in (15 / 8, 7 / 8,
+                                                                                                     1 / 8, 9 / 8)]
+    np.testing.assert_allclose(phases[1], keys + [0.0], atol=1e-12)
+    np.testing.assert_allclose(phases[2], phases[1][::-1], atol=1e-12)  # mirror images
 
 
-def test_photos_are_rgb_float32_in_range(train_photos, test_photos):
-    assert len(train_photos) == len(photos.TRAIN_PHOTOS) and len(test_photos) == len(photos.TEST_PHOTOS)
-    for photo in train_photos + test_photos:
-        assert photo.ndim == 3 and photo.shape[-1] == 3 and photo.dtype == np.float32
-        assert photo.min() >= -1 and photo.max() <= 1 and photo.std() > 0.05
-    assert [p.shape[:2] for p in test_photos] == [(300, 448), (600, 512), (512, 512)]
-    assert all(p.shape[0] % 4 == 0 and p.shape[1] % 4 == 0 for p in test_photos)
-    # No test photo is also a training photo (compare at one common size).
-    for test_photo in test_photos:
-        for train_photo in train_photos:
-            assert not np.array_equal(test_photo[:128, :128], train_photo[:128, :128])
+def test_an_untrained_photo_generator_is_bicubic_upscaling():
+    from gan_keras.models.srgan import PHOTO_CONFIG, BicubicResidual
+
+    generator = build_srresnet(**PHOTO_CONFIG["generator"])
+    assert count(generator.trainable_weights) == count(generator.weights) == 671_664  # no BatchNormalization
+    rng = np.random.default_rng(0)
+    smooth = resize.bicubic_resize(rng.uniform(-0.5, 0.5, (1, 6, 7, 3)), (12, 14))  # no clipping anywhere
+    out = numpy(generator(smooth))
+    assert out.shape == (1, 48, 56, 3)
+    np.testing.assert_allclose(out, numpy(BicubicResidual(4)([smooth, np.zeros((1, 48, 56, 3), "float32")])),
+                               atol=1e-6)
+    # Against PIL's bicubic on uint8 (which rounds between its two passes): within one level inside the image.
+    low = np.rint((smooth[0] + 1) * 127.5).astype(np.uint8)
+    pil = resize.pil_bicubic_upscale(low, 4).astype(np.float32) / 127.5 - 1
+    ours = numpy(generator(low[None].astype(np.float32) / 127.5 - 1))[0]
+    assert np.abs(ours - pil)[8:-8, 8:-8].max() <= 1.5 / 127.5
 
 
-def test_load_photos_rejects_other_splits():
-    with pytest.raises(ValueError, match="'train' or 'test'"):
-        photos.load_photos("validation")
+def test_the_bicubic_residual_keeps_a_constant_and_clips():
+    from gan_keras.models.srgan import BicubicResidual
+
+    flat = np.full((1, 3, 5, 1), 0.25, "float32")
+    np.testing.assert_allclose(numpy(BicubicResidual(4)([flat, np.zeros((1, 12, 20, 1), "float32")])), 0.25,
+                               atol=1e-6)
+    np.testing.assert_array_equal(numpy(BicubicResidual(4)([flat, np.ones((1, 12, 20, 1), "float32")])), 1.0)
 
 
-def test_random_crops_are_deterministic_per_seed(train_photos):
-    a = photos.random_crops(train_photos, 6, 24, np.random.default_rng(3))
-    b = photos.random_crops(train_photos, 6, 24, np.random.default_rng(3))
-    c = photos.random_crops(train_photos, 6, 24, np.random.default_rng(4))
-    assert a.shape == (6, 24, 24, 3) and a.dtype == np.float32
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-    assert a.min() >= -1 and a.max() <= 1
+def test_the_photo_generator_saves_and_loads(tmp_path):
+    from gan_keras.models.srgan import PHOTO_CONFIG
 
-
-def test_random_crops_cut_from_the_photos():
-    photo = np.arange(10 * 12 * 3, dtype="float32").reshape(10, 12, 3)
-    crops = photos.random_crops([photo], 5, 4, np.random.default_rng(0))
-    for crop in crops:
-        top, left = divmod(int(crop[0, 0, 0]) // 3, 12)
-        np.testing.assert_array_equal(crop, photo[top:top + 4, left:left + 4])
-    whole = photos.random_crops([photo[:, :10]], 2, 10, np.random.default_rng(0))  # one position only
-    np.testing.assert_array_equal(whole, [photo[:, :10]] * 2)
-
-
-@pytest.mark.parametrize("call, error", [
-    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 2, 9, np.random.default_rng(0)), ValueError),
-    (lambda: photos.random_crops([], 2, 4, np.random.default_rng(0)), ValueError),
-    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 0, 4, np.random.default_rng(0)), ValueError),
-    (lambda: photos.random_crops([np.zeros((8, 8, 3))], 2, 4, 0), TypeError),
-])
-def test_random_crops_reject_bad_arguments(call, error):
-    with pytest.raises(error):
-        call()
+    generator = build_srresnet(**PHOTO_CONFIG["generator"])
+    generator.layers[-2].set_weights([w + 0.01 for w in generator.layers[-2].get_weights()])  # not zero any more
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 9, 11, 3)).astype("float32")
+    generator.save(tmp_path / "g.keras")
+    np.testing.assert_allclose(numpy(keras.models.load_model(tmp_path / "g.keras")(x)), numpy(generator(x)),
+                               atol=1e-6)

@@ -1,121 +1,167 @@
-"""Real photographs for super-resolution, from data that ships inside installed packages (no network).
+"""Real photographs for 4x super-resolution, from installed packages (no network, no file in the repository).
 
-Training photos (scikit-image's bundled `skimage.data`, height x width):
+Training photos: the 34 credited photographs listed in `photo_manifest.json`
+beside this module (file, Debian package, licence, author, size, SHA-256),
+from the wallpaper packages `mate-backgrounds`, `lomiri-wallpapers-16.04`
+and `plasma-workspace-wallpapers` (about 180 megapixels; renders, logos and
+patterns are left out). `make photos` installs them.
 
-* astronaut             512 x 512    Eileen Collins, NASA portrait
-* coffee                400 x 600    a cup of coffee
-* rocket                427 x 640    a SpaceX Falcon 9 on the pad
-* hubble_deep_field     872 x 1000   galaxies (mostly dark sky)
-* immunohistochemistry  512 x 512    stained tissue, microscope
-* retina               1411 x 1411   fundus photograph (black outside the eye)
-* stereo_motorcycle     500 x 741    the left image of the stereo pair
+Held-out test photos, never in training, cropped at the bottom and right to
+multiples of 4 (SR benchmarks' "modcrop"):
 
-Held-out test photos, cropped at the bottom and right so that height and
-width are multiples of 4 (SR benchmarks' "modcrop"):
+* astronaut       512 x 512    Eileen Collins, NASA portrait (`skimage.data`)
+* chelsea         300 x 448    a cat (`skimage.data.chelsea`)
+* coffee          400 x 600    a cup of coffee (`skimage.data`)
+* camera          512 x 512    the cameraman, grey (`skimage.data`)
+* rocket          424 x 640    a Falcon 9 on the pad (`skimage.data`)
+* motorcycle      500 x 740    the left image of `skimage.data.stereo_motorcycle`
+* grace_hopper    600 x 512    matplotlib's sample `grace_hopper.jpg`
 
-* chelsea               300 x 448    a cat (`skimage.data.chelsea`; 300 x 451 uncropped)
-* grace_hopper          600 x 512    matplotlib's sample `grace_hopper.jpg`
-* camera                512 x 512    the cameraman (grey, `skimage.data.camera`)
-
-`skimage.data.cat` is the same photograph as `chelsea`, so it is in neither
-list. Other `skimage.data` photographs (eagle, lily, kidney, ...) are
-downloaded on first use rather than shipped, and are not used.
-
-Every photo is returned as `(h, w, 3)` float32 in [-1, 1]: uint8 values
-`v` become `v / 127.5 - 1`, and grey photos are repeated into 3 channels.
+Low-resolution inputs are made as SR benchmarks make them and as
+`gan-keras upscale` meets them: the whole (modcropped) photo shrunk 4x by
+PIL's bicubic resampling with antialiasing on uint8 RGB
+(`gan_keras.data.resize.pil_bicubic_downscale`); training pairs are aligned
+crops of the photo and its shrunk version.
 """
 
 import functools
+import hashlib
+import json
+import os
 
 import numpy as np
 
-__all__ = ["TEST_PHOTOS", "TRAIN_PHOTOS", "load_photos", "random_crops"]
+from gan_keras.core.errors import UserError
 
-TRAIN_PHOTOS = (
-    "astronaut", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "stereo_motorcycle")
-TEST_PHOTOS = ("chelsea", "grace_hopper", "camera")
-_SPLITS = {"train": TRAIN_PHOTOS, "test": TEST_PHOTOS}
-_TEST_MULTIPLE = 4  # the SR scale: test photos must shrink 4x exactly
+__all__ = ["MANIFEST_FILE", "TEST_PHOTOS", "load_manifest", "manifest_digest", "modcrop", "paired_crops",
+           "test_photos", "training_photos"]
 
-
-def load_photos(split):
-    """Loads the training or held-out test photographs.
-
-    Args:
-        split: "train" or "test" (see the module docstring for the lists).
-
-    Returns:
-        A list of `(h, w, 3)` float32 arrays in [-1, 1], in the order of
-        `TRAIN_PHOTOS` or `TEST_PHOTOS`; for "test", `h` and `w` are
-        multiples of 4. The arrays are fresh copies each call.
-
-    Raises:
-        ValueError: if `split` is neither "train" nor "test".
-    """
-    if split not in _SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    photos = []
-    for name in _SPLITS[split]:
-        photo = _load_uint8(name)
-        if split == "test":
-            h, w = photo.shape[:2]
-            photo = photo[:h - h % _TEST_MULTIPLE, :w - w % _TEST_MULTIPLE]
-        photos.append(photo.astype(np.float32) / np.float32(127.5) - np.float32(1.0))
-    return photos
+MANIFEST_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "photo_manifest.json")
+TEST_PHOTOS = ("astronaut", "chelsea", "coffee", "camera", "rocket", "motorcycle", "grace_hopper")
 
 
-def random_crops(photos, n, size, rng):
-    """Cuts square crops at random photos and positions.
+def load_manifest():
+    """The training photos' manifest: a list of dicts with `file`, `package`, `licence`, `author`,
+    `width`, `height`, `sha256`, in training order."""
+    with open(MANIFEST_FILE, encoding="utf-8") as f:
+        return json.load(f)["photos"]
 
-    Each crop picks a photo uniformly (not by area), then a top-left corner
-    uniformly among those that keep the crop inside it. The same `rng` state
-    gives the same crops.
+
+def manifest_digest():
+    """SHA-256 (hex) of the manifest file: names the training set in reports and the shipped upscaler's notes."""
+    with open(MANIFEST_FILE, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def training_photos(scale=4):
+    """Reads the manifest's photographs.
 
     Args:
-        photos: Sequence of `(h, w, c)` arrays (e.g. `load_photos("train")`),
-            each at least `size` x `size`.
-        n: Number of crops, a positive integer.
-        size: Side of each crop in pixels, a positive integer.
-        rng: A `numpy.random.Generator`, e.g. `np.random.default_rng(0)`.
+        scale: Each photo is cropped to multiples of `scale` (`modcrop`).
 
     Returns:
-        `(n, size, size, c)` float32 array of the photos' values.
+        A list of `(h, w, 3)` uint8 arrays (grey photos repeated into RGB),
+        in manifest order.
 
     Raises:
-        ValueError: if `photos` is empty, `n` or `size` is not a positive
-            integer, or a photo is smaller than `size`.
-        TypeError: if `rng` is not a `numpy.random.Generator`.
+        UserError: (exit status 1) naming the packages to install if a file
+            is missing, or a file that cannot be read.
     """
-    for name, value in (("n", n), ("size", size)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if len(photos) == 0:
-        raise ValueError("photos is empty")
-    for i, photo in enumerate(photos):
-        if photo.shape[0] < size or photo.shape[1] < size:
-            raise ValueError(f"photo {i} of shape {photo.shape} is smaller than the {size}x{size} crop")
-    crops = []
-    for _ in range(n):
-        photo = photos[rng.integers(len(photos))]
-        top = rng.integers(photo.shape[0] - size + 1)
-        left = rng.integers(photo.shape[1] - size + 1)
-        crops.append(photo[top:top + size, left:left + size])
-    return np.stack(crops).astype(np.float32)
+    entries = load_manifest()
+    missing = sorted({e["package"] for e in entries if not os.path.isfile(e["file"])})
+    if missing:
+        raise UserError(f"the training photographs come from Debian packages not installed here: {' '.join(missing)} "
+                        f"(run `make photos`, or apt-get install {' '.join(missing)}; or train on your own folder "
+                        f"with --dataset folder --data-dir DIR)")
+    return [modcrop(_read_rgb(e["file"]), scale) for e in entries]
+
+
+def test_photos(scale=4):
+    """The held-out test photographs: `(names, photos)`, photos `(h, w, 3)` uint8, sides multiples of `scale`."""
+    return TEST_PHOTOS, [modcrop(_bundled(name), scale) for name in TEST_PHOTOS]
+
+
+def modcrop(photo, scale):
+    """Crops `photo` (h, w, ...) at the bottom and right so that `h` and `w` are multiples of `scale`.
+
+    Raises:
+        ValueError: if the photo is smaller than `scale` in either direction.
+    """
+    h, w = photo.shape[:2]
+    if h < scale or w < scale:
+        raise ValueError(f"photo of {h}x{w} pixels is smaller than the scale {scale}")
+    return photo[:h - h % scale, :w - w % scale]
+
+
+def paired_crops(high, low, n, size, scale, rng):
+    """Aligned random crops of photos and their shrunk versions, each flipped and rotated at random.
+
+    A crop picks a photo with probability proportional to its area (every
+    low-resolution pixel equally likely), a position uniformly, and one of
+    the 8 flips and quarter turns (the same for both images of a pair).
+
+    Args:
+        high: Sequence of `(H, W, c)` uint8 photos, `H` and `W` multiples of `scale`.
+        low: Their shrunk versions, `(H / scale, W / scale, c)` each.
+        n: Number of pairs, a positive integer.
+        size: Side of a low-resolution crop in pixels (the high-resolution
+            crop is `size * scale`).
+        scale: The upscaling factor.
+        rng: A `numpy.random.Generator`; the same state gives the same crops.
+
+    Returns:
+        `(high_crops (n, size*scale, size*scale, c), low_crops (n, size, size, c))`, uint8.
+
+    Raises:
+        ValueError: if the lists differ in length or shapes, are empty, or a
+            photo is smaller than a crop.
+    """
+    if len(high) != len(low) or not high:
+        raise ValueError(f"need as many shrunk photos as photos (>= 1), got {len(high)} and {len(low)}")
+    for h, l in zip(high, low):
+        if h.shape[:2] != (l.shape[0] * scale, l.shape[1] * scale):
+            raise ValueError(f"photo {h.shape} is not {scale}x its shrunk version {l.shape}")
+        if min(l.shape[:2]) < size:
+            raise ValueError(f"a shrunk photo of {l.shape[0]}x{l.shape[1]} is smaller than the {size}-pixel crop")
+    areas = np.array([l.shape[0] * l.shape[1] for l in low], np.float64)
+    which = rng.choice(len(low), size=n, p=areas / areas.sum())
+    big = size * scale
+    out_high = np.empty((n, big, big, high[0].shape[-1]), np.uint8)
+    out_low = np.empty((n, size, size, low[0].shape[-1]), np.uint8)
+    for i, k in enumerate(which):
+        top = rng.integers(low[k].shape[0] - size + 1)
+        left = rng.integers(low[k].shape[1] - size + 1)
+        turns, flip = rng.integers(4), rng.integers(2)
+        pair = (high[k][top * scale:(top + size) * scale, left * scale:(left + size) * scale],
+                low[k][top:top + size, left:left + size])
+        pair = [np.rot90(p, turns) for p in pair]
+        out_high[i], out_low[i] = (p[:, ::-1] if flip else p for p in pair)
+    return out_high, out_low
+
+
+def _read_rgb(path):
+    """A photo file as `(h, w, 3)` uint8 (grey repeated, alpha dropped)."""
+    # Pillow loads when photos are read, not while flags are parsed.
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except OSError as error:
+        raise UserError(f"cannot read the photograph {path}: {error}") from None
 
 
 @functools.lru_cache(maxsize=None)
-def _load_uint8(name):
-    """One photo as a read-only `(h, w, 3)` uint8 array (loaded once per process)."""
+def _bundled(name):
+    """One held-out photo bundled with scikit-image or matplotlib, read-only `(h, w, 3)` uint8, loaded once."""
+    # scikit-image and matplotlib load when photos are read, not while flags are parsed.
     import skimage.data
 
     if name == "grace_hopper":
         import matplotlib.cbook
-        import skimage.io
 
-        photo = skimage.io.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-    elif name == "stereo_motorcycle":
+        photo = _read_rgb(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    elif name == "motorcycle":
         photo = skimage.data.stereo_motorcycle()[0]  # (left, right, disparity)
     else:
         photo = getattr(skimage.data, name)()

@@ -5,6 +5,11 @@ Images are float NHWC arrays in [-1, 1], as everywhere in this package.
 * Low-resolution inputs: `downscale_mean` averages each factor x factor
   block (exactly; Fashion-MNIST 28x28 -> 7x7 with factor 4); `bicubic_downscale`
   is the SRGAN paper's degradation (bicubic with anti-aliasing).
+* Photographs (uint8): `pil_bicubic_downscale` / `pil_bicubic_upscale`, PIL's
+  `Image.resize(..., Image.BICUBIC)` (Keys' cubic convolution, a = -0.5,
+  its support widened by the factor when shrinking, i.e. antialiased): the
+  degradation SR benchmarks use and the one `gan-keras upscale` meets, and
+  the bicubic baseline of the photo tables.
 * Baseline: `bicubic_upscale`, the interpolation every SR paper compares with.
   Resizing is scikit-image's `resize(order=3)`, a cubic *spline*, with a
   Gaussian anti-aliasing filter when shrinking; it is close to but not the
@@ -18,7 +23,8 @@ PSNR and SSIM are in `gan_keras.evaluation.image_quality`.
 import numpy as np
 import skimage.transform
 
-__all__ = ["as_batch", "bicubic_downscale", "bicubic_resize", "bicubic_upscale", "downscale_mean"]
+__all__ = ["as_batch", "bicubic_downscale", "bicubic_resize", "bicubic_upscale", "downscale_mean",
+           "pil_bicubic_downscale", "pil_bicubic_upscale"]
 
 
 
@@ -121,6 +127,62 @@ def bicubic_upscale(images, factor):
     _check_factor(factor)
     upscaled = bicubic_resize(images, (images.shape[1] * factor, images.shape[2] * factor))
     return np.clip(upscaled, -1.0, 1.0)
+
+
+def pil_bicubic_downscale(image, factor):
+    """Shrinks a uint8 image `factor` times with PIL's antialiased bicubic resampling.
+
+    Args:
+        image: `(h, w, 3)` RGB or `(h, w, 1)` grey uint8 array, `h` and `w`
+            multiples of `factor`.
+        factor: Positive integer.
+
+    Returns:
+        `(h // factor, w // factor, c)` uint8 array.
+
+    Raises:
+        ValueError: if `image` is not uint8 `(h, w, 1 or 3)`, `factor` is not a
+            positive integer, or it does not divide `h` and `w`.
+    """
+    _check_uint8_image(image)
+    _check_factor(factor)
+    _check_divisible(image.shape[0], image.shape[1], factor)
+    return _pil_resize(image, (image.shape[0] // factor, image.shape[1] // factor))
+
+
+def pil_bicubic_upscale(image, factor):
+    """Enlarges a uint8 image `factor` times with PIL's bicubic resampling (the photo tables' baseline).
+
+    Args:
+        image: `(h, w, 3)` RGB or `(h, w, 1)` grey uint8 array.
+        factor: Positive integer.
+
+    Returns:
+        `(h * factor, w * factor, c)` uint8 array (PIL rounds and clips to 0..255).
+
+    Raises:
+        ValueError: if `image` is not uint8 `(h, w, 1 or 3)` or `factor` is not
+            a positive integer.
+    """
+    _check_uint8_image(image)
+    _check_factor(factor)
+    return _pil_resize(image, (image.shape[0] * factor, image.shape[1] * factor))
+
+
+def _pil_resize(image, shape):
+    # Pillow loads when photos are resized, not while flags are parsed.
+    from PIL import Image
+
+    grey = image.shape[-1] == 1
+    resized = Image.fromarray(image[..., 0] if grey else image).resize((shape[1], shape[0]), Image.BICUBIC)
+    out = np.asarray(resized)
+    return out[..., np.newaxis] if grey else out
+
+
+def _check_uint8_image(image):
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] not in (1, 3):
+        raise ValueError(f"image must be a uint8 (h, w, 1 or 3) array, got "
+                         f"{getattr(image, 'dtype', type(image).__name__)} {getattr(image, 'shape', '')}")
 
 
 def as_batch(images):

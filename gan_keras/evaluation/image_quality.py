@@ -12,7 +12,7 @@ covariance).
 import numpy as np
 import skimage.metrics
 
-__all__ = ["psnr", "rgb_to_y", "ssim"]
+__all__ = ["psnr", "rgb_to_y", "sharpness", "ssim"]
 
 # ITU-R BT.601 luma for R, G, B in [0, 1], giving Y in [16, 235] (MATLAB's rgb2ycbcr).
 _Y_OFFSET = 16.0
@@ -108,6 +108,37 @@ def ssim(reference, estimate, border=0):
             f"got {ref.shape[1]}x{ref.shape[2]}")
     return float(np.mean([
         skimage.metrics.structural_similarity(r, e, data_range=1.0, **_SSIM_OPTIONS) for r, e in zip(ref, est)]))
+
+
+def sharpness(reference, estimate, border=0):
+    """How much edge an image keeps: its mean gradient magnitude over the reference's.
+
+    Gradients are central differences (`numpy.gradient`) of the luma (grey
+    value) on [0, 1], after cropping `border` pixels. 1.0: as much local
+    contrast as the original; bicubic and MSE-trained upscalers stay below
+    (blur); above 1, more edge than the original (sharpening, noise,
+    artefacts), so it is read beside PSNR, never alone.
+
+    Args:
+        reference: `(h, w, c)` or `(n, h, w, c)` images in [-1, 1], c = 1 or 3.
+        estimate: Images of the same shape, in [-1, 1].
+        border: Pixels cropped from each side, a non-negative integer.
+
+    Returns:
+        The ratio as a float, averaged over the `n` images.
+
+    Raises:
+        ValueError: on mismatched or unsupported shapes, a border that leaves
+            no pixels, or a constant reference (no gradient to compare with).
+    """
+    ref, est = _measured_planes(reference, estimate, border)
+    ratios = []
+    for r, e in zip(ref, est):
+        reference_edges = np.mean(np.hypot(*np.gradient(r)))
+        if reference_edges == 0:
+            raise ValueError("the reference image is constant: it has no gradient to compare with")
+        ratios.append(np.mean(np.hypot(*np.gradient(e))) / reference_edges)
+    return float(np.mean(ratios))
 
 
 def _measured_planes(reference, estimate, border):

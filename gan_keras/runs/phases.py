@@ -77,6 +77,7 @@ class Phase:
         folder: Its sub-folder of the run's folder, or None for the run's
             folder itself.
         seed: Its seed, or None for the run's.
+        steps: Its length in steps, or None for the run's (`--steps`/`--epochs`).
         marker: The file whose presence in the phase's folder means that the
             folder holds a run (refused without `--resume`/`--overwrite`),
             or None for a phase that leaves no such file.
@@ -91,6 +92,7 @@ class Phase:
     start: Callable
     folder: str | None = None
     seed: int | None = None
+    steps: int | None = None
     marker: str | None = CHECKPOINT_FILE
     report: bool = False
 
@@ -100,7 +102,7 @@ class Phase:
 
 
 def phase_config(config, phase):
-    """The `RunConfig` of one phase: the run's, with the phase's folder and seed.
+    """The `RunConfig` of one phase: the run's, with the phase's folder, seed and length.
 
     Args:
         config: The run's `RunConfig`.
@@ -114,6 +116,8 @@ def phase_config(config, phase):
         changes["output_dir"] = os.path.join(config.output_dir, phase.folder)
     if phase.seed is not None:
         changes["seed"] = phase.seed
+    if phase.steps is not None:
+        changes["steps"] = phase.steps
     return dataclasses.replace(config, **changes) if changes else config
 
 
