@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from gan_keras.core.conditions import InputImage
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.data import photos
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
@@ -18,15 +19,25 @@ from gan_keras.sampling import model_file
 class SRGANConfig(Config):
     """SRGAN, 4x super-resolution: an MSE-trained SRResNet, then the GAN started from it."""
 
-    dataset: str = setting("fashion_mnist", "fashion_mnist (7x7 block means -> 28x28) or photos (crops of the "
-                                            "photographs bundled with scikit-image, bicubic 4x smaller)",
-                           choices=("fashion_mnist", "photos"))
-    size: str = setting("cpu", "cpu: SRResNet of 4 blocks x 32 filters, discriminator (32, 64, 128), 48-pixel "
-                               "photo crops; paper: 16 x 64, (64, 128, 256, 512) + Dense 1024, 96-pixel crops",
-                        choices=("cpu", "paper"))
+    dataset: str = setting("fashion_mnist", "fashion_mnist (7x7 block means -> 28x28), photos (the credited "
+                                            "photographs of Debian's wallpaper packages, `make photos`) or folder "
+                                            "(your own photographs: --data-dir DIR); photos are shrunk 4x by PIL's "
+                                            "bicubic", choices=("fashion_mnist", "photos", "folder"))
+    size: str = setting("auto", "auto (cpu for fashion_mnist, photo for photographs); cpu: SRResNet of 4 blocks x "
+                                "32 filters, discriminator (32, 64, 128), 48-pixel crops; photo: 8 blocks x 64 "
+                                "filters without BatchNormalization over a bicubic upscale, 96-pixel crops; paper: "
+                                "16 x 64, (64, 128, 256, 512) + Dense 1024, 96-pixel crops",
+                        choices=("auto", "cpu", "photo", "paper"))
     adversarial_weight: float = setting(1e-3, "weight of the adversarial loss against the content loss (the "
                                               "paper's 1e-3)", check=positive_number)
-    crops: int = setting(4000, "random training crops of the photographs (photos only)", check=positive)
+    crops: int = setting(16000, "random aligned crop pairs cut from the photographs, each flipped and turned at "
+                                "random (photos and folder)", check=positive)
+    test_dir: str | None = setting(None, "held-out photographs for --dataset folder (default: the test photos "
+                                         "bundled with scikit-image and matplotlib)", kind=str, metavar="DIR")
+    learning_rate: float = setting(1e-4, "Adam's learning rate of both phases (the paper's 1e-4)",
+                                   check=positive_number)
+    gan_steps: int | None = setting(None, "steps of the SRGAN phase (default: --steps, the SRResNet's)",
+                                    check=positive, kind=int, metavar="N")
     content: str = setting("auto", "content loss: vgg (VGG19 features, the paper's; needs ImageNet weights from "
                                    "--vgg-weights or keras' cache), mse (pixels), or auto (vgg when the weights "
                                    "are there, else mse; the report says which)", choices=("auto", "vgg", "mse"))
@@ -36,14 +47,23 @@ class SRGANConfig(Config):
 
 SR_SCALE = 4
 SR_PREVIEW = {"fashion_mnist": 10, "photos": 4}
+TEST_MIN_SIZE = 4 * SR_SCALE  # a held-out photo must keep pixels after PSNR's border is cropped at both sides
+
+
+def sr_size(config):
+    """The size `config` names: "auto" resolves to "cpu" for Fashion-MNIST, "photo" for photographs."""
+    if config.size != "auto":
+        return config.size
+    return "cpu" if config.dataset == "fashion_mnist" else "photo"
 
 
 def _sr_sizes(config):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    from gan_keras.models.srgan import CPU_CONFIG, PAPER_CONFIG
+    from gan_keras.models.srgan import CPU_CONFIG, PAPER_CONFIG, PHOTO_CONFIG
 
-    sizes = PAPER_CONFIG if config.size == "paper" else CPU_CONFIG
-    return sizes, 96 if config.size == "paper" else 48
+    size = sr_size(config)
+    sizes = {"cpu": CPU_CONFIG, "photo": PHOTO_CONFIG, "paper": PAPER_CONFIG}[size]
+    return sizes, 48 if size == "cpu" else 96
 
 
 def _load_superres(config, data_dir):
@@ -58,14 +78,43 @@ def _load_superres(config, data_dir):
         return TrainingData(hr, lr, preview=(lr_test[shown], hr_test[shown]),
                             test=(lr_test, hr_test, y_test.astype(np.int32)))
     _, crop = _sr_sizes(config)
-    hr = photos.random_crops(photos.load_photos("train"), config.crops, crop, np.random.default_rng(0))
-    test = photos.load_photos("test")
-    preview_hr = photos.random_crops(test, SR_PREVIEW["photos"], crop, np.random.default_rng(1))
-    return TrainingData(hr, resize.bicubic_downscale(hr, SR_SCALE), dataset="photos",
+    train, names, test = _photographs(config, data_dir, crop)
+    train_low = [resize.pil_bicubic_downscale(p, SR_SCALE) for p in train]
+    hr, lr = photos.paired_crops(train, train_low, config.crops, crop // SR_SCALE, SR_SCALE,
+                                 np.random.default_rng(0))
+    test_low = [resize.pil_bicubic_downscale(p, SR_SCALE) for p in test]
+    preview_hr, preview_lr = photos.paired_crops(test, test_low, SR_PREVIEW["photos"], crop // SR_SCALE, SR_SCALE,
+                                                 np.random.default_rng(1))
+    return TrainingData(to_tanh_range(hr), to_tanh_range(lr), dataset=config.dataset,
                         description=f"training crops of {crop}x{crop} pixels",
-                        preview=(resize.bicubic_downscale(preview_hr, SR_SCALE), preview_hr),
-                        test=([resize.bicubic_downscale(p[None], SR_SCALE)[0] for p in test], test,
-                              photos.TEST_PHOTOS))
+                        preview=(to_tanh_range(preview_lr), to_tanh_range(preview_hr)),
+                        test=([to_tanh_range(p) for p in test_low], [to_tanh_range(p) for p in test], names))
+
+
+def _photographs(config, data_dir, crop):
+    """`(training photos, test names, test photos)`, uint8 `(h, w, 3)`, sides multiples of the scale."""
+    # Pillow loads when a run starts, not while flags are parsed.
+    from gan_keras.data import photo_folder
+
+    if config.dataset == "photos":
+        train = photos.training_photos(SR_SCALE)
+    else:
+        if data_dir is None:
+            raise UserError("--dataset folder needs --data-dir DIR, a folder of your photographs (JPEG or PNG)",
+                            EXIT_USAGE)
+        train = [photos.modcrop(p, SR_SCALE) for p in photo_folder.load_folder(data_dir, crop).photos]
+    if config.test_dir is None:
+        names, test = photos.test_photos(SR_SCALE)
+    else:
+        held_out = photo_folder.load_folder(config.test_dir, TEST_MIN_SIZE, role="test")
+        names = tuple(os.path.splitext(name)[0].replace(os.sep, "_") for name in held_out.names)
+        test = [photos.modcrop(p, SR_SCALE) for p in held_out.photos]
+    return train, names, test
+
+
+def to_tanh_range(pixels):
+    """uint8 pixels -> float32 in [-1, 1] (`v / 127.5 - 1`)."""
+    return np.asarray(pixels).astype(np.float32) / np.float32(127.5) - np.float32(1.0)
 
 
 def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
@@ -77,8 +126,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
     sizes, crop = _sr_sizes(config)
     channels = 1 if config.dataset == "fashion_mnist" else 3
     hr_shape = (28, 28, 1) if config.dataset == "fashion_mnist" else (crop, crop, 3)
-    generator = build_srresnet(channels=channels, scale=SR_SCALE, **{k: v for k, v in sizes["generator"].items()
-                                                                     if k != "scale"})
+    generator = build_srresnet(channels=channels, **sizes["generator"])
     if start_from is not None:  # a resumed SRResNet phase saved it again from its checkpoint first
         start = model_file.load_model(start_from, "SRResNet generator",
                                       "restore it from a copy, or start afresh with --overwrite")
@@ -93,9 +141,10 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
         layer = "block2_conv2" if config.dataset == "fashion_mnist" else "block5_conv4"
         content = vgg_content_loss(config.vgg_weights, layer=layer, channels=channels)
     condition = InputImage(reconstruction=True)  # D judges images alone; the content loss against the targets
-    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike.
+    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike (`--learning-rate`).
     combined = build_combined(
-        generator, discriminator, d_optimizer=default_optimizer(1e-4, 0.9), g_optimizer=default_optimizer(1e-4, 0.9),
+        generator, discriminator, d_optimizer=default_optimizer(config.learning_rate, 0.9),
+        g_optimizer=default_optimizer(config.learning_rate, 0.9),
         jit_compile=run.jit_compile, condition=condition, reconstruction_loss=content,
         adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
     return GAN(generator, discriminator, combined, latent_dim=0, condition=condition)
@@ -103,6 +152,7 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
 
 def _finish_superres(config, run, data):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
+    from gan_keras.core.pixels import to_uint8
     from gan_keras.data import resize
     from gan_keras.evaluation import image_quality
     from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
@@ -116,15 +166,17 @@ def _finish_superres(config, run, data):
                                       title="Held-out test: the 10,000 Fashion-MNIST test images, 7x7 -> 28x28")]
 
     def measure_photos(images, reference, labels=None):
-        return {"psnr": float(np.mean([image_quality.psnr(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
-                "ssim": float(np.mean([image_quality.ssim(r, i, border=SR_SCALE) for r, i in zip(reference, images)])),
-                "n": len(images)}
+        pairs = list(zip(reference, images))
+        return {name: float(np.mean([measure(r, i, border=SR_SCALE) for r, i in pairs]))
+                for name, measure in (("psnr", image_quality.psnr), ("ssim", image_quality.ssim),
+                                      ("sharpness", image_quality.sharpness))} | {"n": len(images)}
 
-    bicubic = [resize.bicubic_upscale(p[None], SR_SCALE)[0] for p in inputs]
+    bicubic = [to_tanh_range(resize.pil_bicubic_upscale(to_uint8(p), SR_SCALE)) for p in inputs]
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure_photos, labels=labels,
-                                  baselines=[("bicubic", bicubic)],
+                                  baselines=[("bicubic (PIL)", bicubic)],
                                   title=f"Held-out test photos ({', '.join(labels)}): PSNR/SSIM on the Y channel, "
-                                        f"{SR_SCALE}-pixel border cropped")]
+                                        f"{SR_SCALE}-pixel border cropped; sharpness: mean gradient magnitude over "
+                                        f"the original's")]
 
 
 SR_PHASES = ("srresnet", "srgan")
@@ -152,7 +204,7 @@ def _superres_phases(model_config, run, data, options=None):
                             source, model=name, model_config=model_config, loop={"adversarial": adversarial},
                             callbacks=_finish_superres(model_config, run_config, data), preview=data.preview)
 
-        return Phase(name, start, folder=name, report=True)
+        return Phase(name, start, folder=name, report=True, steps=model_config.gan_steps if adversarial else None)
 
     return [phase(name) for name in SR_PHASES]
 
