@@ -70,6 +70,10 @@ def positive_number(value):
     return None
 
 
+def positive_number_or_none(value):
+    return None if value is None else positive_number(value)
+
+
 def finite_number(value):
     if not _is_number(value) or not math.isfinite(value):
         return f"must be a finite number, got {value!r}"

@@ -7,7 +7,8 @@ import numpy as np
 
 from gan_keras.core.conditions import InputImage
 from gan_keras.core.errors import EXIT_USAGE, UserError
-from gan_keras.core.config import Config, positive, positive_number, setting
+from gan_keras.core.config import (
+    Config, positive, positive_number, positive_number_or_none, positive_or_none, setting)
 from gan_keras.data import photos
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
 from gan_keras.recipes.base import Recipe, TrainingData, memory_estimate
@@ -34,10 +35,13 @@ class SRGANConfig(Config):
                                 "random (photos and folder)", check=positive)
     test_dir: str | None = setting(None, "held-out photographs for --dataset folder (default: the test photos "
                                          "bundled with scikit-image and matplotlib)", kind=str, metavar="DIR")
-    learning_rate: float = setting(1e-4, "Adam's learning rate of both phases (the paper's 1e-4)",
+    learning_rate: float = setting(1e-4, "Adam's learning rate (the paper's 1e-4; of both phases unless --gan-learning-rate)",
                                    check=positive_number)
+    gan_learning_rate: float | None = setting(None, "Adam's learning rate of the SRGAN phase (default: "
+                                                    "--learning-rate)", check=positive_number_or_none, kind=float,
+                                              metavar="RATE")
     gan_steps: int | None = setting(None, "steps of the SRGAN phase (default: --steps, the SRResNet's)",
-                                    check=positive, kind=int, metavar="N")
+                                    check=positive_or_none, kind=int, metavar="N")
     content: str = setting("auto", "content loss: vgg (VGG19 features, the paper's; needs ImageNet weights from "
                                    "--vgg-weights or keras' cache), mse (pixels), or auto (vgg when the weights "
                                    "are there, else mse; the report says which)", choices=("auto", "vgg", "mse"))
@@ -141,10 +145,10 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
         layer = "block2_conv2" if config.dataset == "fashion_mnist" else "block5_conv4"
         content = vgg_content_loss(config.vgg_weights, layer=layer, channels=channels)
     condition = InputImage(reconstruction=True)  # D judges images alone; the content loss against the targets
-    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike (`--learning-rate`).
+    # The paper: Adam(1e-4, beta_1 0.9) for SRResNet and SRGAN alike (`--learning-rate`, `--gan-learning-rate`).
+    rate = config.gan_learning_rate if adversarial and config.gan_learning_rate is not None else config.learning_rate
     combined = build_combined(
-        generator, discriminator, d_optimizer=default_optimizer(config.learning_rate, 0.9),
-        g_optimizer=default_optimizer(config.learning_rate, 0.9),
+        generator, discriminator, d_optimizer=default_optimizer(rate, 0.9), g_optimizer=default_optimizer(rate, 0.9),
         jit_compile=run.jit_compile, condition=condition, reconstruction_loss=content,
         adversarial_weight=config.adversarial_weight if adversarial else 0.0, reconstruction_weight=1.0)
     return GAN(generator, discriminator, combined, latent_dim=0, condition=condition)
