@@ -1,5 +1,6 @@
-"""Upscales your own image 4x with a trained SRGAN generator (or translates it with pix2pix's).
+"""Upscales your own image 4x with the shipped upscaler or a trained SRGAN generator.
 
+    python scripts/upscale.py --input photo.jpg --out big.png
     python scripts/upscale.py --generator outputs/srgan_photos/srgan/generator.keras --input photo.png --out big.png
 
 The same as `gan-keras upscale`; `--help` lists every flag.

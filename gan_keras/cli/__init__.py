@@ -4,7 +4,7 @@
     gan-keras train cgan|mlp|gaussian|pix2pix|srgan|stackgan ...
     gan-keras sample --generator outputs/fashion_dcgan/generator.keras --out grid.png
     gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
-    gan-keras upscale --generator outputs/srgan_photos/srgan/generator.keras --input photo.png --out big.png
+    gan-keras upscale --input photo.jpg --out big.png    # or --generator outputs/srgan_photos/srgan/generator.keras
     gan-keras animate outputs/fashion_dcgan
     gan-keras compare outputs/fashion_dcgan outputs/fashion_dcgan_b64 --out comparison
     gan-keras translate | sanity-table | train-classifier | benchmark
@@ -68,7 +68,8 @@ COMMANDS = {
                                     "Fashion-MNIST images"),
     "train-classifier": _module_command("train-classifier", "train_classifier", "train the frozen Fashion-MNIST "
                                         "classifier that the evaluation looks through"),
-    "upscale": _module_command("upscale", "translate", "upscale your own image 4x with a trained SRGAN generator"),
+    "upscale": _module_command("upscale", "upscale", "upscale your own image 4x (the shipped upscaler or a trained "
+                               "SRGAN generator; any size, in tiles)"),
     "translate": _module_command("translate", "translate", "run a trained pix2pix (or any image-to-image) "
                                  "generator on your own image"),
     "animate": _module_command("animate", "animate", "the sample grids of a run as an animation (progress.gif, "

@@ -7,6 +7,8 @@ Modules:
     edges: edge maps of 28x28 images (Canny, thinning), the inputs of pix2pix "edges2fashion".
     captions: captions of Fashion-MNIST images made from their pixels, for the text-to-image GAN.
     photos: real photographs for super-resolution, from data shipped inside installed packages.
+    image_file: image files read with Pillow (every mode; colour and alpha in [-1, 1], or 8-bit RGB), PNGs written.
+    photo_folder: a folder of your own photos: every JPEG and PNG read, the unusable ones listed.
     resize: resizing for 4x super-resolution: low-resolution inputs and the bicubic baseline.
 
 May import: `gan_keras.models`, `gan_keras.core`. No Keras at module level: `gan_keras.cli` imports

@@ -4,7 +4,8 @@ Modules:
     train: `gan-keras train GAN`: any recipe, with every shared flag.
     sample: `gan-keras sample`: a PNG grid or `.npz` arrays from a saved generator; latent walks.
     evaluate: `gan-keras evaluate`: a saved generator (or real data) against the Fashion-MNIST test split.
-    translate: `gan-keras upscale` / `translate`: an image-to-image generator on your own image.
+    upscale: `gan-keras upscale`: 4x super-resolution of your own image (shipped upscaler or SRGAN), in tiles.
+    translate: `gan-keras translate`: an image-to-image generator (pix2pix) on your own image.
     animate: `gan-keras animate RUN_DIR`: the run's sample grids as `progress.gif`.
     compare: `gan-keras compare RUN_DIR...`: runs side by side (Markdown table, PNG of curves).
     sanity_table: `gan-keras sanity-table`: the metrics of real, damaged and collapsed images.
