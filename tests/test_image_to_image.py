@@ -168,6 +168,9 @@ def test_upscale_any_size_rgb_or_grey(tmp_path):
     (["train", "pix2pix", "--l1-weight", "-1"], ["--l1-weight", "positive"]),
     (["train", "srgan", "--dataset", "div2k"], ["--dataset"]),
     (["train", "srgan", "--crops", "0"], ["--crops", "positive"]),
+    (["train", "srgan", "--gan-steps", "0"], ["--gan-steps", "positive"]),
+    (["train", "srgan", "--learning-rate", "0"], ["--learning-rate", "positive"]),
+    (["train", "srgan", "--dataset", "folder", "--steps", "2"], ["--dataset folder", "--data-dir"]),
     (["train", "srgan", "--steps", "10", "--epochs", "2"], ["not allowed"]),
     (["train", "pix2pix", "--eval-interval", "5"], ["unrecognized", "--eval-interval"]),
     (["upscale", "--generator", "g.keras", "--input", "x.png", "--out", "y.jpg"], ["--out", ".png"]),
@@ -178,8 +181,10 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, args, words):
 
 def test_configs_are_stored_and_defaults_documented():
     assert Pix2PixConfig().class_labels == (5, 7, 8, 9)
-    assert SRGANConfig().to_json() == {"dataset": "fashion_mnist", "size": "cpu", "adversarial_weight": 1e-3,
-                                       "crops": 4000, "content": "auto", "vgg_weights": None}
+    assert SRGANConfig().to_json() == {"dataset": "fashion_mnist", "size": "auto", "adversarial_weight": 1e-3,
+                                       "crops": 16000, "test_dir": None, "learning_rate": 1e-4,
+                                       "gan_learning_rate": None, "gan_steps": None, "content": "auto",
+                                       "vgg_weights": None}
     assert os.path.exists(os.path.join(os.path.dirname(__file__), "..", "scripts", "train_srgan.py"))
 
 

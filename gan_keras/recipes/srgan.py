@@ -71,6 +71,9 @@ def _sr_sizes(config):
 
 
 def _load_superres(config, data_dir):
+    if config.dataset == "folder" and data_dir is None:  # before anything loads
+        raise UserError("--dataset folder needs --data-dir DIR, a folder of your photographs (JPEG or PNG)",
+                        EXIT_USAGE)
     # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.data import resize
 
@@ -103,9 +106,6 @@ def _photographs(config, data_dir, crop):
     if config.dataset == "photos":
         train = photos.training_photos(SR_SCALE)
     else:
-        if data_dir is None:
-            raise UserError("--dataset folder needs --data-dir DIR, a folder of your photographs (JPEG or PNG)",
-                            EXIT_USAGE)
         train = [photos.modcrop(p, SR_SCALE) for p in photo_folder.load_folder(data_dir, crop).photos]
     if config.test_dir is None:
         names, test = photos.test_photos(SR_SCALE)
