@@ -7,6 +7,7 @@
     gan-keras upscale --input photo.jpg --out big.png    # or --generator outputs/srgan_photos/srgan/generator.keras
     gan-keras animate outputs/fashion_dcgan
     gan-keras compare outputs/fashion_dcgan outputs/fashion_dcgan_b64 --out comparison
+    KERAS_BACKEND=jax gan-keras launch -n 2 -- train dcgan --engine compiled   # one run, two processes
     gan-keras translate | sanity-table | train-classifier | benchmark
 
 Each subcommand is a module of `gan_keras.cli.commands` with
@@ -78,6 +79,8 @@ COMMANDS = {
                                "with their settings side by side (Markdown and PNG)"),
     "benchmark": _module_command("benchmark", "benchmark", "time the DCGAN train step: the book's loop, the "
                                  "package's default, XLA"),
+    "launch": _module_command("launch", "launch", "one training run in N processes on this machine (JAX): "
+                              "launch -n N -- train GAN ..."),
 }
 
 

@@ -64,6 +64,14 @@ def positive_or_none(value):
     return None if value is None else positive(value)
 
 
+def non_negative_or_none(value):
+    if value is None:
+        return None
+    if not _is_int(value) or value < 0:
+        return f"must be a non-negative integer, got {value!r}"
+    return None
+
+
 def positive_number(value):
     if not _is_number(value) or not 0 < value < math.inf:
         return f"must be a positive number, got {value!r}"

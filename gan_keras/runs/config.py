@@ -10,8 +10,8 @@ then fills it in once.
 import dataclasses
 
 from gan_keras.core.config import (
-    Config, ConfigError, decay_value, path_or_none, path_text, positive, positive_or_none, seed_value, setting,
-    step_interval,
+    Config, ConfigError, decay_value, non_negative_or_none, path_or_none, path_text, positive, positive_or_none,
+    seed_value, setting, step_interval,
 )
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
@@ -86,10 +86,23 @@ class RunConfig(Config):
                               "or TensorFlow): at most the GPUs there are, or on a CPU-only machine N logical "
                               "CPU devices, at most one per CPU core", check=positive)
 
+    coordinator: str | None = setting(None, "HOST:PORT of process 0 in a job of several processes (default: the "
+                                            "first address of $KERAS_DISTRIBUTION_JOB_ADDRESSES)", kind=str,
+                                      metavar="HOST:PORT")
+    num_processes: int | None = setting(None, "processes of one training run, on one or several machines (JAX, "
+                                              "--engine compiled; default: $KERAS_DISTRIBUTION_NUM_PROCESSES, else "
+                                              "1); `gan-keras launch -n N -- train ...` starts N on this machine",
+                                        check=positive_or_none, kind=int, metavar="N")
+    process_id: int | None = setting(None, "this process's id in the job, 0..N-1; process 0 writes the run folder, "
+                                           "the others write nothing (default: $KERAS_DISTRIBUTION_PROCESS_ID)",
+                                     check=non_negative_or_none, kind=int, metavar="I")
+
     # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
     RESUME_FIELDS = ("seed", "batch_size", "ema")
     # Flags of which at most one may be given.
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
+    # A job's own settings: the only ones its processes may differ in.
+    JOB_FIELDS = ("coordinator", "num_processes", "process_id")
 
     def validate(self):
         if self.engine == "book" and self.steps_per_call != STEPS_PER_CALL:

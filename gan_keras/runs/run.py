@@ -20,7 +20,7 @@ from gan_keras.runs.animation import ProgressAnimation
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.disk import check_disk_space
 from gan_keras.runs.folder import CHECKPOINT_FILE
-from gan_keras.runs.phases import Phase, Training, run_phases
+from gan_keras.runs.phases import Phase, Training, phase_config, run_phases
 from gan_keras.runs.report import RunReport
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
@@ -141,14 +141,8 @@ def train_in_folder(folder, config, training):
     resuming = config.resume and has_checkpoint
     if config.resume and not resuming:  # a fresh run's folders were checked once, by run_phases
         folder.check_fresh_start(config.overwrite)
-    if config.deterministic:
-        make_deterministic()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
-    keras.utils.set_random_seed(config.seed)
-    with dtype_policy(config.precision), data_parallel_scope(config.devices):
-        gan = dataclasses.replace(training.build(), name=model)
-        if config.ema:
-            gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed))
+    gan = _build(config, training)
     settings = checkpoint_settings(config, model, training.model_config)
     start_step = 0
     if resuming:
@@ -162,11 +156,7 @@ def train_in_folder(folder, config, training):
     if start_step >= total:
         print(f"The run is already at step {start_step} of {total}: nothing to train")
     save_interval = per_epoch if config.save_interval is None else config.save_interval
-    # --deterministic: compiled calls of --steps-per-call steps, never sized by measured time (see CallSizes).
-    timing = {"call_seconds": None if config.deterministic else training_loop.CALL_SECONDS}
-    loop_config = LoopConfig(total_steps=total, seed=config.seed, progress=config.progress, engine=config.engine,
-                             steps_per_call=config.steps_per_call, devices=config.devices, **timing,
-                             **(training.loop or {}))
+    loop_config = _loop_config(config, training)
     extra = list(training.callbacks) + ([evaluation] if evaluation is not None else [])
     if gan.ema is not None:  # first: every later callback of the step sees the updated average
         extra.insert(0, cb.AverageUpdater())
@@ -222,6 +212,62 @@ def train_in_folder(folder, config, training):
     if run.interrupted:
         print(f"Interrupted at step {run.step}: checkpoint saved; continue with --resume")
     return run
+
+
+def _build(config, training, averaged=True):
+    """The phase's GAN, built from the seed (with its averaged generator when `config.ema` and `averaged`)."""
+    if config.deterministic:
+        make_deterministic()
+    keras.utils.set_random_seed(config.seed)
+    with dtype_policy(config.precision), data_parallel_scope(config.devices):
+        gan = dataclasses.replace(training.build(), name=training.model)
+        if config.ema and averaged:
+            gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed))
+    return gan
+
+
+def _loop_config(config, training):
+    """The phase's `LoopConfig`."""
+    # --deterministic: compiled calls of --steps-per-call steps, never sized by measured time (see CallSizes).
+    timing = {"call_seconds": None if config.deterministic else training_loop.CALL_SECONDS}
+    return LoopConfig(total_steps=config.total_steps(training.source.batches_per_epoch), seed=config.seed,
+                      progress=config.progress, engine=config.engine, steps_per_call=config.steps_per_call,
+                      devices=config.devices, **timing, **(training.loop or {}))
+
+
+def follow_recipe(recipe, model_config, config, data=None):
+    """A follower's part of a job of several processes (`gan_keras.training.processes`): no file written.
+
+    Builds the same GAN as the leader (process 0), receives the leader's
+    state when the leader's engine starts, and runs the leader's engine calls
+    until it stops.
+
+    Args:
+        recipe: A `Recipe` of one phase.
+        model_config: An instance of `recipe.config`.
+        config: The `RunConfig` (the leader's folder is not touched).
+        data: The recipe's `TrainingData` (loaded here when None).
+
+    Returns:
+        The leader's exit status.
+
+    Raises:
+        PeerLost: (exit status 1) if another process stops answering.
+    """
+    # The engine's modules load only in a job of several processes.
+    from gan_keras.training import processes
+    from gan_keras.training.engines import make_engine
+
+    if data is None and recipe.load is not None:
+        data = recipe.load(model_config, config.data_dir)
+    config = recipe.with_batch_size(config, data)
+    (phase,) = standard_phases(recipe, model_config, data)
+    training = phase.start(phase_config(config, phase))
+    gan = _build(config, training, averaged=False)  # the averaged generator is the leader's alone
+    kind, status, _ = processes.receive()
+    if kind == processes.STOP:
+        return status
+    return make_engine(gan, training.source, _loop_config(config, training)).follow()
 
 
 @contextlib.contextmanager

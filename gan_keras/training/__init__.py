@@ -8,6 +8,7 @@ Modules:
     checkpoint: atomic checkpoints of both models, both optimizers and the step; exact resume.
     ema: the averaged generator (`--ema DECAY`) and its BatchNorm re-estimation.
     devices: which device the Keras backend computes on, determinism, several devices.
+    processes: several processes, one run (JAX's distributed runtime): joining, the leader's messages, faults.
     tensorboard: losses, metrics and sample grids as TensorBoard summaries (`--tensorboard`).
 
 Knows nothing of DCGAN vs. CGAN vs. the 1-D GAN. May import: `gan_keras.sampling`, `gan_keras.data`,

@@ -11,6 +11,7 @@ Modules:
     sanity_table: `gan-keras sanity-table`: the metrics of real, damaged and collapsed images.
     train_classifier: `gan-keras train-classifier`: the frozen classifier the evaluation looks through.
     benchmark: `gan-keras benchmark`: times the DCGAN train step.
+    launch: `gan-keras launch -n N -- train ...`: one training run in N processes on this machine (JAX).
 
 Each module is imported while flags are parsed: Keras and TensorFlow are imported inside `run`, after
 the flags are checked. May import: `gan_keras.cli.views`, `gan_keras.cli.flags` and every layer below

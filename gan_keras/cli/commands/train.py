@@ -7,6 +7,8 @@ the data is loaded, then `Recipe.with_batch_size` fills it in; a value the
 user typed is never replaced by a default.
 """
 
+import dataclasses
+
 from gan_keras.cli import flags
 from gan_keras.core import checks
 from gan_keras.runs.config import RunConfig
@@ -15,7 +17,7 @@ from gan_keras.core.errors import EXIT_USAGE, UserError
 # RunConfig fields whose flags depend on the recipe.
 _DATA_FIELDS = ("data_dir",)
 _EVAL_FIELDS = ("eval_interval", "eval_n")
-_IMAGE_FIELDS = ("ema", "keep_generators")  # of the image GANs only
+_IMAGE_FIELDS = ("ema", "keep_generators")  # of the GANs that draw images (`Recipe.images`)
 
 
 def add_arguments(parser, recipe):
@@ -25,7 +27,8 @@ def add_arguments(parser, recipe):
     if recipe.options is not None:
         flags.add_config_flags(parser.add_argument_group("study"), recipe.options)
     run = parser.add_argument_group("run")
-    exclude = list(_EVAL_FIELDS + _IMAGE_FIELDS if not recipe.evaluable else ())
+    exclude = list(_EVAL_FIELDS if not recipe.evaluable else ())
+    exclude += list(_IMAGE_FIELDS if not recipe.images else ())
     exclude += list(_DATA_FIELDS if recipe.load is None else ())
     help_defaults = {"output_dir": recipe.output_dir_help}
     if recipe.batch_size_help:
@@ -86,6 +89,63 @@ def configs_from_args(args, recipe):
 def run(args, recipe):
     """Trains `recipe` with the parsed flags; returns the exit status."""
     model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
+    # Imported here: the module is light (no Keras), and only a job of several processes uses more of it.
+    from gan_keras.training import processes
+
+    group = processes.group_from(config.coordinator, config.num_processes, config.process_id)
+    if group is None:
+        return _train(recipe, model, options, config)
+    _join(group, recipe, model, config)
+    if group.leader:
+        status = flags.run_guarded(lambda: _train(recipe, model, options, config), prog="gan-keras")
+    else:
+        status = flags.run_guarded(lambda: _follow(recipe, model, config), prog="gan-keras")
+    return processes.finish(status)
+
+
+def _join(group, recipe, model, config):
+    """Checks a job's flags, joins it and compares every process's settings (see `gan_keras.training.processes`)."""
+    # A job's module loads only for a job, after the flags are parsed.
+    from gan_keras.training import processes
+
+    which = f"--num-processes {group.count}"
+    if config.engine != "compiled":
+        raise UserError(f"{which} needs --engine compiled (the book's train_on_batch runs in one process)",
+                        EXIT_USAGE)
+    if config.devices != 1:
+        raise UserError(f"{which}: every process uses all of its devices; leave out --devices", EXIT_USAGE)
+    if recipe.phases is not None:
+        raise UserError(f"{which}: {recipe.name} trains in phases that read what earlier phases wrote; several "
+                        f"processes train the GANs of one phase (dcgan, cgan, mlp, gaussian, pix2pix)", EXIT_USAGE)
+    flags.quiet_tensorflow()
+    # Keras loads now, in a job only: its backend decides whether a job can run at all.
+    import keras
+
+    processes.check_backend(keras.config.backend())
+    processes.initialize(group)
+    settings = {"gan": recipe.name, **model.to_json(),
+                **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS}}
+    processes.check_same(settings)
+    # Imported after joining: JAX must not compute before `jax.distributed.initialize`.
+    import jax
+
+    devices = len(jax.devices())
+    if config.batch_size is not None and config.batch_size % devices:
+        raise UserError(f"--batch-size {config.batch_size} does not split over the job's {devices} devices: use a "
+                        f"multiple of {devices}", EXIT_USAGE)
+    if not group.leader:
+        print(f"Process {group.index} of {group.count}: follows process 0, which writes {config.output_dir}; this "
+              f"process writes no file")
+
+
+def _follow(recipe, model, config):
+    # Keras loads (with the run's modules) only when a run starts, not while flags are parsed.
+    from gan_keras.runs.run import follow_recipe
+
+    return follow_recipe(recipe, model, dataclasses.replace(config, evaluate=False))
+
+
+def _train(recipe, model, options, config):
     planned = recipe.with_batch_size(config).batch_size  # the data may change a default batch, not a given one
     checks.check_memory(recipe.memory(model, planned), f"{recipe.name} with these sizes",
                         "--latent-dim or --batch-size")

@@ -194,12 +194,16 @@ class Jax(Backend):
                     if distribution is not None:
                         values, block = distribution.place(values, block)
                     values, outputs = jitted(values, block, 1)
+                    if distribution is not None:
+                        values, outputs = distribution.local((values, outputs))
                     steps.append(outputs)
                 outputs = {name: jax.numpy.concatenate([step[name] for step in steps]) for name in steps[0]}
             else:
                 if distribution is not None:
                     values, blocks = distribution.place(values, blocks)
                 values, outputs = jitted(values, blocks, count)
+                if distribution is not None:
+                    values, outputs = distribution.local((values, outputs))
             for variable, value in zip(variables, values):
                 variable.assign(value)
             return outputs

@@ -40,6 +40,7 @@ from keras import ops
 from keras import tree
 
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.training import processes
 from gan_keras.training.engines import _keras_internals
 from gan_keras.training.engines.backends import Backend
 from gan_keras.training.plan import StepResults, fake_sample_weights, plan_step, step_logs, with_images
@@ -64,7 +65,10 @@ class CompiledEngine:
         _keras_internals.check_keras_version()
         self.gan, self.source, self.config = gan, source, config
         self.distribution = None
-        if config.devices > 1:
+        self.group = processes.current()
+        if self.group is not None:  # several processes: every device of every process
+            self.distribution = DataParallel(config.devices, self.group)
+        elif config.devices > 1:
             self.distribution = (DataParallel(config.devices) if keras.config.backend() == "jax"
                                  else _mirrored_strategy(gan, config.devices))
         discriminator, combined = gan.discriminator, gan.combined
@@ -85,6 +89,20 @@ class CompiledEngine:
         self.fake = np.zeros((source.batch_size, *patch), np.float32)
         self.weights = fake_sample_weights(gan, source.batch_size)
         self._functions = {}
+        if self.group is not None:  # every process starts from the leader's state (its checkpoint or weights)
+            processes.send(processes.START)
+            for variable, value in zip(self.variables, processes.share([v.value for v in self.variables])):
+                variable.assign(np.asarray(value))
+
+    def follow(self):
+        """A follower's run: the leader's calls until it stops; returns the leader's exit status."""
+        while True:
+            kind, first, count = processes.receive()
+            if kind == processes.STOP:
+                return first
+            if kind != processes.CALL:
+                raise UserError(f"process {self.group.index}: unexpected message {kind} from process 0")
+            self._call(list(range(first, first + count)))
 
     def run(self, steps):
         """Runs `steps` (consecutive 1-based step numbers); returns their logs, in order.
@@ -100,6 +118,7 @@ class CompiledEngine:
         return logs
 
     def _call(self, steps):
+        processes.send(processes.CALL, steps[0], len(steps))  # the leader's, to the followers
         plans = [plan_step(self.gan, self.source, self.config, step) for step in steps]
         key = (bool(plans[0].d), bool(plans[0].g))
         if key not in self._functions:
@@ -109,7 +128,8 @@ class CompiledEngine:
         # JAX: padded to a fixed length (the padding is not run), so every call has the same shapes.
         padding = self.config.steps_per_call - len(arrays) if self.backend.fixed_shapes else 0
         blocks = _stack(arrays + [arrays[-1]] * padding)
-        outputs = self._functions[key](blocks, np.int32(len(plans)))
+        with processes.collective("a training step") if self.group is not None else contextlib.nullcontext():
+            outputs = self._functions[key](blocks, np.int32(len(plans)))
         outputs = {name: np.asarray(ops.convert_to_numpy(value)) for name, value in outputs.items()}
         return [step_logs(self.gan, plan, self._results(outputs, i)) for i, plan in enumerate(plans)]
 
@@ -205,7 +225,7 @@ def _mirrored_strategy(gan, devices):
 
 
 class DataParallel:
-    """Splits every batch of a compiled call across `devices` devices (JAX).
+    """Splits every batch of a compiled call across devices (JAX): of this process, or of every process of a job.
 
     The state is replicated and each batch sharded along its sample axis;
     XLA's SPMD partitioner turns the one-device program into a data-parallel
@@ -215,28 +235,41 @@ class DataParallel:
     On a CPU-only machine, `XLA_FLAGS=--xla_force_host_platform_device_count=N`
     gives N logical devices.
 
+    In a job of several processes (`gan_keras.training.processes`) the mesh
+    holds every process's devices (`jax.devices()`); every process plans the
+    same whole batch from `(seed, step)` and hands over the rows of its own
+    devices (`jax.make_array_from_callback`), and after each call the
+    replicated state comes back as this process's own copy (`local`), so
+    that everything outside the engine (checkpoints, grids, evaluation)
+    computes on one process alone.
+
     On TensorFlow the engine runs each step under the models'
     `tf.distribute.MirroredStrategy` instead: each replica updates on its
     share of the batch (its own BatchNormalization statistics, as Keras'
     `fit` does there) and the gradients are summed across replicas.
 
     Args:
-        devices: Number of devices (the first `devices` of `jax.devices()`);
-            the batch must be a multiple of it (checked by `RunConfig`).
+        devices: Number of devices of this process (the first `devices` of
+            `jax.devices()`); the batch must be a multiple of it (checked by
+            `RunConfig`). In a job: each process's local devices, all used.
+        group: The `ProcessGroup` of a job, or None.
 
     Raises:
-        UserError: (exit status 2) with fewer JAX devices than asked.
+        UserError: (exit status 2) with fewer JAX devices than asked, or a
+            batch that does not split evenly over the job's devices.
     """
 
-    def __init__(self, devices):
+    def __init__(self, devices, group=None):
         # Only the running Keras backend's library is imported.
         import jax
 
         found = jax.devices()
-        if len(found) < devices:
+        if group is None and len(found) < devices:
             raise UserError(f"--devices {devices}: only {len(found)} {found[0].platform} device(s) found "
                             f"(CPU: set XLA_FLAGS=--xla_force_host_platform_device_count={devices})", EXIT_USAGE)
-        mesh = jax.sharding.Mesh(np.array(found[:devices]), ("batch",))
+        self.count = len(found) if group is not None else devices
+        self.group = group
+        mesh = jax.sharding.Mesh(np.array(found[:self.count]), ("batch",))
         self.replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
         # Plan blocks are (steps, updates, batch, ...).
         self.sharded = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, None, "batch"))
@@ -246,7 +279,25 @@ class DataParallel:
         # Only the running Keras backend's library is imported.
         import jax
 
-        return jax.device_put(values, self.replicated), jax.device_put(blocks, self.sharded)
+        if self.group is None:
+            return jax.device_put(values, self.replicated), jax.device_put(blocks, self.sharded)
+
+        def spread(array, sharding):
+            array = np.asarray(array)
+            if sharding is self.sharded and array.shape[2] % self.count:
+                raise UserError(f"a batch of {array.shape[2]} does not split over the job's {self.count} devices: "
+                                f"use a --batch-size that is a multiple of {self.count}", EXIT_USAGE)
+            return jax.make_array_from_callback(array.shape, sharding, lambda index: array[index])
+
+        return (tree.map_structure(lambda a: spread(a, self.replicated), values),
+                tree.map_structure(lambda a: spread(a, self.sharded), blocks))
+
+    def local(self, structure):
+        """This process's copy of replicated arrays (itself without a job)."""
+        if self.group is None:
+            return structure
+        return tree.map_structure(lambda a: a.addressable_data(0) if hasattr(a, "addressable_data") else a,
+                                  structure)
 
 
 def _accuracy(y_true, y_pred):

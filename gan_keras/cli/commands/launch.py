@@ -1,0 +1,153 @@
+"""`gan-keras launch -n N -- train GAN ...`: one training run in N processes on this machine.
+
+    KERAS_BACKEND=jax gan-keras launch -n 2 -- train dcgan --engine compiled --steps 8 --batch-size 16
+
+Starts N copies of `gan-keras train ...` with Keras' job variables
+(`KERAS_DISTRIBUTION_JOB_ADDRESSES`: the coordinator, by default 127.0.0.1 and
+a free port; `KERAS_DISTRIBUTION_NUM_PROCESSES`; `KERAS_DISTRIBUTION_PROCESS_ID`),
+so that they form one job (`gan_keras.training.processes`): process 0 writes the
+run folder, the others compute their share of every batch. Every output line
+is prefixed with its process id ("[0] ..."). Ctrl-C (SIGINT) and SIGTERM go to
+process 0, which saves its checkpoint and stops the others. When a process
+ends with an error or is killed, the launcher says which in one line, asks
+process 0 to stop (SIGINT), and kills what still runs after `--grace` seconds.
+The exit status is the first failing process's (128 + the signal's number for
+a killed one), else 0.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from gan_keras.cli import flags
+from gan_keras.core.errors import EXIT_USAGE, UserError
+
+JOB_FLAGS = ("--coordinator", "--num-processes", "--process-id")
+
+
+def add_arguments(parser):
+    parser.add_argument("-n", "--num-processes", type=flags.positive_int, required=True, metavar="N",
+                        help="processes to start (one per GPU on a machine with GPUs, or N CPU processes)")
+    parser.add_argument("--coordinator", metavar="HOST:PORT",
+                        help="address of process 0's coordination service (default: 127.0.0.1 and a free port)")
+    parser.add_argument("--grace", type=flags.positive_int, default=30, metavar="SECONDS",
+                        help="after a process fails, how long the others may take to stop before they are "
+                             "killed (default 30)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- train GAN [flags]: the command every process "
+                                                                  "runs")
+
+
+def run(args):
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command or command[0] != "train":
+        raise UserError("launch runs a training command: gan-keras launch -n N -- train GAN [flags]", EXIT_USAGE)
+    given = [flag for flag in JOB_FLAGS for word in command if word == flag or word.startswith(flag + "=")]
+    if given:
+        raise UserError(f"launch sets {given[0]} for every process: leave it out of the command", EXIT_USAGE)
+    coordinator = args.coordinator or f"127.0.0.1:{free_port()}"
+    job = Job(command, args.num_processes, coordinator, args.grace)
+    return job.run()
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now (the OS picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Job:
+    """N processes of one command: started, their output prefixed, signals forwarded, failures handled."""
+
+    def __init__(self, command, count, coordinator, grace):
+        self.command, self.count, self.coordinator, self.grace = command, count, coordinator, grace
+        self.processes = []
+        self.failed = None  # (index, status) of the first failing process
+        self.stopping_since = None
+        self.requested = False  # a stop asked for with SIGINT/SIGTERM
+        self.lock = threading.Lock()
+
+    def run(self):
+        previous = {sig: signal.signal(sig, self._forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            readers = [self._start(i) for i in range(self.count)]
+            self._watch()
+            for reader in readers:
+                reader.join(timeout=5)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if self.failed is not None:
+            return self.failed[1]
+        return max((self._status(p.returncode) for p in self.processes), default=0)
+
+    def _start(self, index):
+        env = dict(os.environ, KERAS_DISTRIBUTION_JOB_ADDRESSES=self.coordinator,
+                   KERAS_DISTRIBUTION_NUM_PROCESSES=str(self.count), KERAS_DISTRIBUTION_PROCESS_ID=str(index),
+                   PYTHONUNBUFFERED="1")
+        # Its own session: a terminal's Ctrl-C reaches the launcher only, which forwards it to process 0.
+        process = subprocess.Popen([sys.executable, "-m", "gan_keras", *self.command], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                   start_new_session=True)
+        self.processes.append(process)
+        reader = threading.Thread(target=self._prefix, args=(index, process.stdout), daemon=True)
+        reader.start()
+        return reader
+
+    def _prefix(self, index, stream):
+        for line in iter(stream.readline, b""):
+            with self.lock:
+                sys.stdout.write(f"[{index}] " + line.decode(errors="replace"))
+                sys.stdout.flush()
+
+    def _forward(self, signum, frame):
+        """SIGINT/SIGTERM: to process 0, which checkpoints and stops the others."""
+        self._say(f"{signal.Signals(signum).name}: asking process 0 to stop")
+        self._signal(0, signal.SIGINT)
+        self.requested = True
+        self.stopping_since = self.stopping_since or time.monotonic()
+
+    def _watch(self):
+        while any(p.poll() is None for p in self.processes):
+            for index, process in enumerate(self.processes):
+                code = process.poll()
+                if code not in (None, 0) and self.failed is None:
+                    self.failed = (index, self._status(code))
+                    if not self.requested and any(p.poll() is None for p in self.processes):
+                        self._say(f"process {index} {self._describe(code)}; stopping the others")
+                        self._signal(0, signal.SIGINT)
+                        self.stopping_since = time.monotonic()
+            if self.stopping_since is not None and time.monotonic() - self.stopping_since > self.grace:
+                for index, process in enumerate(self.processes):
+                    if process.poll() is None:
+                        self._say(f"process {index} still runs {self.grace} s later: killed")
+                        process.kill()
+                self.stopping_since = None
+            time.sleep(0.1)
+        for index, process in enumerate(self.processes):
+            if self.failed is None and process.returncode != 0:
+                self.failed = (index, self._status(process.returncode))
+
+    def _signal(self, index, sig):
+        process = self.processes[index] if index < len(self.processes) else None
+        if process is not None and process.poll() is None:
+            process.send_signal(sig)
+
+    def _say(self, text):
+        with self.lock:
+            print(f"launch: {text}", flush=True)
+
+    @staticmethod
+    def _status(code):
+        return 128 - code if code < 0 else code
+
+    @staticmethod
+    def _describe(code):
+        if code < 0:
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"ended with exit status {code}"

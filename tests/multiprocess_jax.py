@@ -1,0 +1,245 @@
+"""One training run in several processes (JAX's distributed runtime over loopback): equality, resume, faults.
+
+Every run here is a real job of separate processes on 127.0.0.1 (gloo CPU
+collectives), started by `gan-keras launch` or by hand, with free ports.
+Run with JAX installed (what `make test-backends` does):
+
+    .venv/bin/python -m pytest -q tests/multiprocess_jax.py
+
+Not collected by the default test run (its name does not start with `test_`):
+it needs JAX. The tolerance of "two processes repeat one" (README, "Several
+processes and machines"): the first step agrees to 1e-5, and every logged loss
+of the 8 steps to 2% relative (`ONE_VS_TWO_RTOL`), because the gradients of the
+two halves of each batch are summed in another order than one process sums
+the whole batch, and a GAN's training amplifies that float32 rounding step by
+step; runs with the same number of processes repeat each other exactly.
+"""
+
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import write_tiny_fashion
+
+LOSSES = ("d_loss_real", "d_loss_fake", "g_loss")
+ONE_VS_TWO_RTOL = 2e-2
+DCGAN = ["train", "dcgan", "--engine", "compiled", "--batch-size", "16", "--no-eval", "--no-progress",
+         "--deterministic", "--seed", "3"]
+
+
+def environment(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KERAS_DISTRIBUTION_") and k != "XLA_FLAGS"}
+    env.update({"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "GAN_KERAS_NO_DOWNLOAD": "1",
+                "GAN_KERAS_CONNECT_SECONDS": "20", "GAN_KERAS_HEARTBEAT_SECONDS": "10", **extra})
+    return env
+
+
+def gan_keras(*args, env=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "gan_keras", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env or environment())
+
+
+def start(*args, env=None):
+    return subprocess.Popen([sys.executable, "-m", "gan_keras", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env or environment())
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def history(folder):
+    with open(os.path.join(folder, "history.csv")) as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def losses(rows):
+    return np.array([[row[k] for k in LOSSES] for row in rows])
+
+
+def errors(result):
+    """The error lines of a finished command (stderr, without the runtime's log lines)."""
+    text = result.stderr if isinstance(result, subprocess.CompletedProcess) else result
+    return [line for line in text.splitlines() if "error:" in line]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return write_tiny_fashion(tmp_path_factory.mktemp("mp") / "fashion")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, data):
+    """One-process and two-process DCGAN runs of 8 steps (4 steps per epoch of the tiny data), and the two halves of
+    each with a resume: 4 steps, then to 8 with the same or the other number of processes."""
+    root = tmp_path_factory.mktemp("mp_runs")
+
+    def one(out, steps, *extra):
+        result = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", root / out, "--steps", steps, *extra)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def two(out, steps, *extra):
+        result = gan_keras("launch", "-n", 2, "--", *DCGAN, "--data-dir", data, "--output-dir", root / out,
+                           "--steps", steps, *extra)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    outputs = {"one": one("one", 8), "two": two("two", 8)}
+    one("one_then_two", 4)
+    outputs["one_then_two"] = two("one_then_two", 8, "--resume")
+    two("two_then_one", 4)
+    outputs["two_then_one"] = one("two_then_one", 8, "--resume")
+    two("two_then_two", 4)
+    outputs["two_then_two"] = two("two_then_two", 8, "--resume")
+    return root, outputs
+
+
+def test_two_processes_repeat_one_process_with_the_same_global_batch(runs):
+    root, outputs = runs
+    one, two = history(root / "one"), history(root / "two")
+    assert [r["step"] for r in two] == list(range(1, 9))
+    np.testing.assert_allclose(losses(two)[0], losses(one)[0], rtol=1e-5)
+    np.testing.assert_allclose(losses(two), losses(one), rtol=ONE_VS_TWO_RTOL)
+    printed = outputs["two"].stdout
+    assert "[1] Process 1 of 2: follows process 0" in printed and "this process writes no file" in printed
+    assert "[0] Training dcgan: steps 1..8, batch 16" in printed
+
+
+def test_only_process_0_writes_the_run_folder(runs):
+    root, _ = runs
+    assert sorted(os.listdir(root / "two")) == sorted(os.listdir(root / "one"))
+    assert not [name for name in os.listdir(root) if name.startswith("two") and not os.path.isdir(root / name)]
+
+
+def test_a_job_resumes_exactly_with_the_same_number_of_processes(runs):
+    root, _ = runs
+    np.testing.assert_array_equal(losses(history(root / "two_then_two")), losses(history(root / "two")))
+
+
+def test_a_run_resumes_with_another_number_of_processes(runs):
+    root, _ = runs
+    one, two = losses(history(root / "one")), losses(history(root / "two"))
+    one_then_two, two_then_one = losses(history(root / "one_then_two")), losses(history(root / "two_then_one"))
+    np.testing.assert_array_equal(one_then_two[:4], one[:4])  # the rows up to the checkpoint are kept
+    np.testing.assert_array_equal(two_then_one[:4], two[:4])
+    # From the same checkpoint the next step of the other process count agrees to float rounding.
+    np.testing.assert_allclose(one_then_two[4], one[4], rtol=1e-4)
+    np.testing.assert_allclose(two_then_one[4], two[4], rtol=1e-4)
+    np.testing.assert_allclose(one_then_two, one, rtol=ONE_VS_TWO_RTOL)
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _wait_for(path, process, seconds=300):
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline, f"no {path} after {seconds} s"
+        time.sleep(0.2)
+
+
+def test_a_killed_process_stops_the_job_with_one_line_and_the_checkpoint_resumes(tmp_path, data):
+    out = tmp_path / "run"
+    launch = start("launch", "-n", 2, "--grace", 20, "--", *DCGAN, "--data-dir", data, "--output-dir", out,
+                   "--steps", 100000, "--checkpoint-interval", 2, "--save-interval", 100000)
+    _wait_for(out / "checkpoint.npz", launch)
+    follower = _children(launch.pid)[1]
+    os.kill(follower, signal.SIGKILL)
+    killed = time.monotonic()
+    printed, _ = launch.communicate(timeout=120)
+    assert time.monotonic() - killed < 60, "the job took longer than the heartbeat bound to stop"
+    assert launch.returncode != 0
+    assert "launch: process 1 was killed by SIGKILL; stopping the others" in printed
+    leader_errors = [line for line in printed.splitlines() if line.startswith("[0] gan-keras: error:")]
+    assert len(leader_errors) == 1 and "another process stopped answering" in leader_errors[0], printed
+    assert "Traceback" not in printed
+    rows = history(out)
+    resumed = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", out, "--steps", int(rows[-1]["step"]) + 2,
+                        "--resume")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    saved = int(resumed.stdout.split("Resuming from step ")[1].split()[0])
+    after = history(out)
+    assert [int(r["step"]) for r in after] == list(range(1, int(rows[-1]["step"]) + 3))
+    assert saved >= 2 and saved % 2 == 0  # a checkpoint of --checkpoint-interval 2
+    np.testing.assert_array_equal(losses(after[:saved]), losses(rows[:saved]))
+
+
+def test_ctrl_c_reaches_process_0_which_checkpoints_and_stops_the_job(tmp_path, data):
+    out = tmp_path / "run"
+    launch = start("launch", "-n", 2, "--", *DCGAN, "--data-dir", data, "--output-dir", out, "--steps", 100000,
+                   "--checkpoint-interval", 2, "--save-interval", 100000)
+    _wait_for(out / "checkpoint.npz", launch)
+    launch.send_signal(signal.SIGINT)
+    printed, _ = launch.communicate(timeout=120)
+    assert launch.returncode == 130, printed
+    assert "launch: SIGINT: asking process 0 to stop" in printed
+    assert "[0] Interrupted at step" in printed and "Traceback" not in printed
+    step = int(printed.split("[0] Interrupted at step ")[1].split(":")[0])
+    assert history(out)[-1]["step"] == step
+
+
+def test_a_coordinator_that_does_not_answer_is_one_line_and_writes_nothing(tmp_path, data):
+    result = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2,
+                       "--num-processes", 2, "--process-id", 1, "--coordinator", f"127.0.0.1:{free_port()}",
+                       env=environment(GAN_KERAS_CONNECT_SECONDS="3"))
+    assert result.returncode == 1 and len(errors(result)) == 1 and "could not join the job" in errors(result)[0]
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--num-processes", 2, "--process-id", 2, "--coordinator", "127.0.0.1:1"], ["--process-id", "0..1"]),
+    (["--num-processes", 2, "--process-id", 0], ["--coordinator"]),
+    (["--num-processes", 2, "--process-id", 0, "--coordinator", "localhost"], ["HOST:PORT"]),
+])
+def test_bad_job_flags_are_one_line(tmp_path, data, flags, words):
+    result = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2, *flags)
+    assert result.returncode == 2 and len(errors(result)) == 1, result.stderr
+    assert all(word in errors(result)[0] for word in words)
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_processes_started_with_other_flags_stop_with_one_line_each(tmp_path, data):
+    port = free_port()
+    job = ["--num-processes", 2, "--coordinator", f"127.0.0.1:{port}", "--data-dir", data,
+           "--output-dir", tmp_path / "run", "--steps", 2]
+    first = start(*DCGAN, *job, "--process-id", 0)
+    second = gan_keras(*DCGAN[:5], "32", *DCGAN[6:], *job, "--process-id", 1, timeout=120)
+    printed, _ = first.communicate(timeout=120)
+    for status, text in ((first.returncode, printed), (second.returncode, second.stderr)):
+        assert status == 2 and len(errors(text)) == 1, text
+        assert "process 1 was started with other settings than process 0: --batch-size" in errors(text)[0]
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "torch"])
+def test_other_backends_refuse_several_processes_with_one_line(tmp_path, data, backend):
+    result = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2,
+                       "--num-processes", 2, "--process-id", 0, "--coordinator", "127.0.0.1:1",
+                       env=environment(KERAS_BACKEND=backend))
+    assert result.returncode == 2 and len(errors(result)) == 1
+    assert "JAX backend only" in errors(result)[0] and "--devices" in errors(result)[0]
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("command, words", [
+    (["train", "srgan", "--engine", "compiled"], ["phases"]),
+    (["train", "dcgan"], ["--engine compiled"]),
+])
+def test_what_a_job_cannot_run_is_refused_in_one_line(tmp_path, command, words):
+    result = gan_keras("launch", "-n", 2, "--", *command, "--output-dir", tmp_path / "run", "--steps", 2)
+    assert result.returncode == 2, result.stdout
+    assert all(word in result.stdout for word in words)
+    assert not os.path.exists(tmp_path / "run")
