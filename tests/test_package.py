@@ -45,6 +45,7 @@ def test_each_train_command_shows_its_flags_and_defaults(key):
     assert f"(default {default})" in result.stdout
     assert "--resume" in result.stdout and "--seed" in result.stdout and "--deterministic" in result.stdout
     assert ("--eval-interval" in result.stdout) == recipe.evaluable
+    assert ("--ema" in result.stdout) == ("--keep-generators" in result.stdout) == recipe.images
     assert ("--data-dir" in result.stdout) == (recipe.load is not None)
 
 

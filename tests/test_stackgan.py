@@ -222,21 +222,22 @@ def history(path):
 
 def test_both_stages_run_resume_exactly_and_sample_from_captions(tmp_path, tiny_runs, monkeypatch):
     from gan_keras.sampling import artifact
-    from gan_keras.data.sources import CaptionSource
+    from gan_keras.training import callbacks as cb
 
     runs, data = tiny_runs
     full, parts = runs / "stackgan", tmp_path / "parts"  # full: the session's uninterrupted run (2 steps a stage)
-    # Ctrl-C during Stage-II's first step, then --resume: the same history as the uninterrupted run.
-    original = CaptionSource.batch
+    # Ctrl-C during Stage-II's first step, then --resume: the same history as the uninterrupted run. (Sent from
+    # the step's end, not from the first batch: the averaged generator reads batches before the first step.)
+    original = cb.History.on_step_end
 
-    def batch(self, index):
-        if self.images.shape[1] == 28 and index == 0:
+    def on_step_end(self, run, logs):
+        if run.gan.previous_stage is not None and run.step == 1:
             os.kill(os.getpid(), signal.SIGINT)
-        return original(self, index)
+        original(self, run, logs)
 
-    monkeypatch.setattr(CaptionSource, "batch", batch)
+    monkeypatch.setattr(cb.History, "on_step_end", on_step_end)
     assert call_command(*tiny_run_args("stackgan", parts, data)) == 130
-    monkeypatch.setattr(CaptionSource, "batch", original)
+    monkeypatch.setattr(cb.History, "on_step_end", original)
     assert [r["step"] for r in history(parts / "stage2" / "history.csv")] == ["1"]
     assert call_command(*tiny_run_args("stackgan", parts, data)) == 2  # a run is there: --resume or --overwrite
     assert call_command(*tiny_run_args("stackgan", parts, data, "--resume")) == 0
@@ -253,12 +254,14 @@ def test_both_stages_run_resume_exactly_and_sample_from_captions(tmp_path, tiny_
     # Outputs: the encoder and caption rules, grids, held-out arrays and one report of both stages.
     assert json.loads((full / "captions.json").read_text())["vocabulary"] == list(captions.vocabulary())
     arrays = np.load(full / "stage2" / "test_outputs.npz")
-    assert {k: arrays[k].shape for k in arrays.files} == {
-        "captions": (20,), "labels": (20,), "outputs": (20, 28, 28, 1), "stage1_outputs": (20, 14, 14, 1)}
+    assert {k: arrays[k].shape for k in arrays.files} == {  # the averaged generator's too: --ema by default
+        "captions": (20,), "labels": (20,), "outputs": (20, 28, 28, 1), "ema_outputs": (20, 28, 28, 1),
+        "stage1_outputs": (20, 14, 14, 1)}
     assert arrays["outputs"].dtype == np.uint8 and arrays["captions"][0].startswith(("a ", "an ", "this "))
     rows = json.loads((full / "test_metrics.json").read_text())["rows"]
     names = [row["name"] for row in rows]
-    assert names[0] == "real images, caption's class and attributes" and names[-1] == "Stage-II (step 2)"
+    assert names[0] == "real images, caption's class and attributes"
+    assert names[-2:] == ["Stage-II (step 2)", "Stage-II, averaged generator (step 2)"]
     assert {"class_accuracy", "brightness_agreement", "width_agreement", "fd", "kid", "diversity"} <= set(rows[-1])
     assert rows[0]["brightness_agreement"] >= 0.9  # real images with the caption's attributes (tiny data: ties)
     report = (full / "report.md").read_text()

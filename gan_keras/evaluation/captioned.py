@@ -2,8 +2,9 @@
 
 At the end of a run `CaptionEvaluation` draws one image for each caption of
 the test split, writes the arrays (`test_outputs.npz`: `captions`, `labels`,
-`outputs`, uint8, and for Stage-II `stage1_outputs`), and scores them and
-honest baselines side by side (`test_metrics.json`, `report.md`):
+`outputs`, uint8, for Stage-II `stage1_outputs`, and with `--ema` the
+averaged generator's `ema_outputs`, drawn from the same noise), and scores
+them and honest baselines side by side (`test_metrics.json`, `report.md`):
 
 * class accuracy: the shipped classifier names the caption's class;
 * brightness / width agreement: the attribute levels measured on the image
@@ -137,25 +138,26 @@ class CaptionEvaluation(HeldOutEvaluation):
         gan = run.gan
         rng = np.random.default_rng([self.seed, 0, 1])  # training draws from (seed, step >= 1)
         noise = gan.sample_noise(rng, len(self.vectors))
-        outputs = gan.to_tanh_range(gan.generate(noise, self.vectors, batch_size=1000))
         group_noise = gan.sample_noise(rng, DIVERSITY_SAMPLES)
-        groups = [gan.to_tanh_range(gan.generate(group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0)))
-                  for v in np.asarray(self.preview[0], np.float32)]
-        arrays = {"captions": self.texts, "labels": self.labels, "outputs": to_uint8(outputs)}
-        scored = [(f"{self.names[0]} (step {run.step})", outputs, groups)]
-        if gan.previous_stage is not None:
+        group_vectors = [np.repeat(v[None], DIVERSITY_SAMPLES, axis=0) for v in np.asarray(self.preview[0], np.float32)]
+        arrays = {"captions": self.texts, "labels": self.labels}
+        scored = []
+        if gan.previous_stage is not None:  # frozen: the same for the generator and its average
             before = gan.to_tanh_range(gan.generate_previous_stage(noise, self.vectors, batch_size=1000))
             arrays["stage1_outputs"] = to_uint8(before)
-            before_groups = [gan.to_tanh_range(gan.generate_previous_stage(
-                group_noise, np.repeat(v[None], DIVERSITY_SAMPLES, axis=0))) for v in self.preview[0]]
-            scored.insert(0, (f"{self.names[1]} (same noise)", before, before_groups))
+            scored.append((f"{self.names[1]} (same noise)", before,
+                           [gan.to_tanh_range(gan.generate_previous_stage(group_noise, v)) for v in group_vectors]))
+        for name, prefix, drawing in self.generators(run, self.names[0]):  # the same noise for each
+            outputs = drawing.to_tanh_range(drawing.generate(noise, self.vectors, batch_size=1000))
+            arrays[prefix + "outputs"] = to_uint8(outputs)
+            scored.append((name, outputs, [drawing.to_tanh_range(drawing.generate(group_noise, v))
+                                           for v in group_vectors]))
         with fileio.atomic_write(os.path.join(self.output_dir, OUTPUTS_FILE), "wb") as f:
             np.savez_compressed(f, **arrays)
         self.rows = [(name, self.measure(images, groups)) for name, images, groups in self.baselines]
         self.rows += [(name, self.measure(_enlarged(images), [_enlarged(g) for g in groups]))
                       for name, images, groups in scored]
         self.save_rows(run)
-
 
 def _enlarged(images):
     """14x14 images enlarged bicubically to 28x28 (28x28 images unchanged)."""

@@ -4,7 +4,8 @@ At the end of a run `TranslationEvaluation` translates every held-out input,
 writes the arrays (`test_outputs.npz`: `inputs`, `outputs`, `targets`,
 `labels`, uint8, so anyone can recompute the numbers), scores the outputs
 and honest baselines side by side (`test_metrics.json`) and adds the table to
-`report.md`.
+`report.md`. A run with an averaged generator (`--ema`) has it scored too,
+in a row of its own (`ema_outputs` in the arrays).
 """
 
 import json
@@ -18,6 +19,7 @@ from gan_keras.core import fileio
 from gan_keras.sampling import plotting
 from gan_keras.evaluation import image_quality
 from gan_keras.evaluation.evaluator import Evaluator
+from gan_keras.training.callbacks import generator_of
 from gan_keras.training.loop import Callback
 
 OUTPUTS_FILE = "test_outputs.npz"
@@ -98,6 +100,24 @@ class HeldOutEvaluation(Callback):
     title = "Held-out test"
     rows = None
 
+    @staticmethod
+    def generators(run, name):
+        """The generators to score at the end of `run`: `[(row name, array prefix, GAN)]`.
+
+        The generator (prefix "") and, with `--ema`, the averaged generator
+        (prefix "ema_", its BatchNormalization statistics re-estimated, see
+        `generator_of`), so both are scored by one code path.
+
+        Args:
+            run: The finished `TrainingRun`.
+            name: The generator's row name, e.g. "Stage-II" or "pix2pix";
+                the step is added.
+        """
+        scored = [(f"{name} (step {run.step})", "", run.gan)]
+        if run.gan.ema is not None:
+            scored.append((f"{name}, averaged generator (step {run.step})", "ema_", generator_of(run, True)))
+        return scored
+
     def save_rows(self, run):
         """Writes `rows` to `test_metrics.json` (non-finite numbers as null) and prints their table."""
         fileio.write_text(os.path.join(self.output_dir, METRICS_FILE),
@@ -114,6 +134,10 @@ class HeldOutEvaluation(Callback):
 
 class TranslationEvaluation(HeldOutEvaluation):
     """At the end of a finished run: translate held-out inputs, save them, score them and the baselines.
+
+    With `--ema` the averaged generator translates them too and gets its own
+    row (`ema_outputs` in `test_outputs.npz`; `ema_NAME.png` for whole
+    photographs).
 
     Args:
         output_dir: The run folder.
@@ -139,30 +163,33 @@ class TranslationEvaluation(HeldOutEvaluation):
         self.rows = None
 
     def on_train_end(self, run):
-        if isinstance(self.inputs, list):  # images of different sizes (whole photographs): one at a time, PNGs
-            outputs = [run.gan.to_tanh_range(run.gan.generate(None, image[None]))[0] for image in self.inputs]
-            folder = os.path.join(self.output_dir, OUTPUTS_FOLDER)
-            os.makedirs(folder, exist_ok=True)
-            for name, image in zip(self.labels, outputs):
-                plotting.save_image(image, os.path.join(folder, f"{name}.png"))
-        else:
-            outputs = run.gan.to_tanh_range(run.gan.generate(None, self.inputs))
-            arrays = {"inputs": to_uint8(self.inputs), "outputs": to_uint8(outputs),
-                      "targets": to_uint8(self.targets)}
+        kwargs = {} if self.labels is None or isinstance(self.inputs, list) else {"labels": self.labels}
+        arrays = {} if isinstance(self.inputs, list) else {"inputs": to_uint8(self.inputs),
+                                                          "targets": to_uint8(self.targets)}
+        self.rows = [(name, self.measure(images, self.targets, **kwargs)) for name, images in self.baselines]
+        for name, prefix, gan in self.generators(run, run.gan.name):
+            if isinstance(self.inputs, list):  # images of different sizes (whole photographs): one at a time, PNGs
+                outputs = [gan.to_tanh_range(gan.generate(None, image[None]))[0] for image in self.inputs]
+                folder = os.path.join(self.output_dir, OUTPUTS_FOLDER)
+                os.makedirs(folder, exist_ok=True)
+                for label, image in zip(self.labels, outputs):
+                    plotting.save_image(image, os.path.join(folder, f"{prefix}{label}.png"))
+            else:
+                outputs = gan.to_tanh_range(gan.generate(None, self.inputs))
+                arrays[prefix + "outputs"] = to_uint8(outputs)
+            self.rows.append((name, self.measure(outputs, self.targets, **kwargs)))
+        if arrays:
             if self.labels is not None:
                 arrays["labels"] = np.asarray(self.labels, np.int32)
             with fileio.atomic_write(os.path.join(self.output_dir, OUTPUTS_FILE), "wb") as f:
                 np.savez_compressed(f, **arrays)
-        kwargs = {} if self.labels is None or isinstance(self.inputs, list) else {"labels": self.labels}
-        self.rows = [(name, self.measure(images, self.targets, **kwargs)) for name, images in self.baselines]
-        self.rows.append((f"{run.gan.name} (step {run.step})", self.measure(outputs, self.targets, **kwargs)))
         self.save_rows(run)
 
 
 COLUMNS = (("l1", "L1", "{:.4f}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"),
            ("class_accuracy", "class acc.", "{:.3f}"), ("brightness_agreement", "brightness agr.", "{:.3f}"),
            ("width_agreement", "width agr.", "{:.3f}"), ("fd", "FD", "{:.2f}"), ("kid", "KID", "{:.4g}"),
-           ("diversity", "diversity", "{:.2f}"))
+           ("diversity", "diversity", "{:.2f}"), ("sharpness", "sharpness", "{:.3f}"))
 
 
 def _finite_or_none(metrics):

@@ -64,7 +64,12 @@ class Recipe:
         load: `(model_config, data_dir) -> TrainingData`; None for a GAN whose
             data is synthetic.
         loop: `model_config -> dict` of `LoopConfig` fields (e.g. a schedule).
-        evaluable: Whether the evaluation flags apply (image GANs).
+        evaluable: Whether the evaluation flags apply (the image GANs scored
+            during training; the image-to-image and text-to-image GANs are
+            scored at the end instead, by `finish` or their phases).
+        images: Whether it draws images: the flags of an averaged generator
+            (`--ema`) and of kept generators (`--keep-generators`) apply.
+            False for the 1-D Gaussian GAN.
         evaluate: Whether it evaluates by default (once per epoch).
         ema: Its default `--ema` decay (0: no averaged generator).
         options: A config class of further settings that are not part of the
@@ -93,6 +98,7 @@ class Recipe:
     loop: Callable = lambda config: {}
     batch_size_help: str | None = None
     evaluable: bool = True
+    images: bool = True
     evaluate: bool = False
     ema: float = 0.0
     options: type | None = None

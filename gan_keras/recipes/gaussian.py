@@ -129,7 +129,7 @@ RECIPES = {
     "gaussian": Recipe(
         name="gaussian", summary="the 1-D Gaussian GAN, once or as a stability study over seeds",
         config=GaussianConfig, output_dir=lambda config: "outputs/gaussian", output_dir_help="outputs/gaussian",
-        batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, options=StudyConfig,
+        batch_size=512, epochs=3, build=_build_gaussian, evaluable=False, images=False, options=StudyConfig,
         phases=_gaussian_phases, loop=_gaussian_loop,
         memory=memory_estimate(50, 6_000, 500),
     ),
