@@ -101,8 +101,9 @@ class RunConfig(Config):
     RESUME_FIELDS = ("seed", "batch_size", "ema")
     # Flags of which at most one may be given.
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
-    # A job's own settings: the only ones its processes may differ in.
+    # A job's own settings, and the machine's own paths and display: what its processes may differ in.
     JOB_FIELDS = ("coordinator", "num_processes", "process_id")
+    LOCAL_FIELDS = ("output_dir", "data_dir", "tensorboard", "progress")
 
     def validate(self):
         if self.engine == "book" and self.steps_per_call != STEPS_PER_CALL:

@@ -124,7 +124,7 @@ def _join(group, recipe, model, config):
     processes.check_backend(keras.config.backend())
     processes.initialize(group)
     settings = {"gan": recipe.name, **model.to_json(),
-                **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS}}
+                **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS + config.LOCAL_FIELDS}}
     processes.check_same(settings)
     # Imported after joining: JAX must not compute before `jax.distributed.initialize`.
     import jax
