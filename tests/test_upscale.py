@@ -209,7 +209,7 @@ def test_grey_generator_makes_colour_input_grey(tmp_path):
 
 
 def test_without_generator_the_shipped_upscaler_is_used(tmp_path, monkeypatch, capsys):
-    save_upscaler(tmp_path / upscaler.SHIPPED_UPSCALER)
+    save_upscaler(tmp_path / upscaler.SHIPPED["srresnet"])
     monkeypatch.setattr(upscaler, "ASSETS_DIR", str(tmp_path))
     assert upscaler.shipped_upscaler_path() == str(tmp_path / "upscaler_x4.keras")
     Image.fromarray(np.zeros((3, 4, 3), np.uint8), "RGB").save(tmp_path / "in.png")
