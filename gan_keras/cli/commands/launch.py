@@ -114,14 +114,7 @@ class Job:
 
     def _watch(self):
         while any(p.poll() is None for p in self.processes):
-            for index, process in enumerate(self.processes):
-                code = process.poll()
-                if code not in (None, 0) and self.failed is None:
-                    self.failed = (index, self._status(code))
-                    if not self.requested and any(p.poll() is None for p in self.processes):
-                        self._say(f"process {index} {self._describe(code)}; stopping the others")
-                        self._signal(0, signal.SIGINT)
-                        self.stopping_since = time.monotonic()
+            self._note_failure()
             if self.stopping_since is not None and time.monotonic() - self.stopping_since > self.grace:
                 for index, process in enumerate(self.processes):
                     if process.poll() is None:
@@ -129,9 +122,24 @@ class Job:
                         process.kill()
                 self.stopping_since = None
             time.sleep(0.1)
-        for index, process in enumerate(self.processes):
-            if self.failed is None and process.returncode != 0:
-                self.failed = (index, self._status(process.returncode))
+        self._note_failure()
+
+    def _note_failure(self):
+        """The first failure, said once: a killed process before one that stopped because of it."""
+        if self.failed is not None:
+            return
+        ended = [(i, p.returncode) for i, p in enumerate(self.processes) if p.poll() is not None and p.returncode]
+        if not ended:
+            return
+        index, code = min(ended, key=lambda item: (item[1] >= 0, item[0]))  # killed by a signal first
+        self.failed = (index, self._status(code))
+        running = any(p.poll() is None for p in self.processes)
+        if self.requested:
+            return
+        self._say(f"process {index} {self._describe(code)}" + ("; stopping the others" if running else ""))
+        if running:
+            self._signal(0, signal.SIGINT)
+            self.stopping_since = time.monotonic()
 
     def _signal(self, index, sig):
         process = self.processes[index] if index < len(self.processes) else None

@@ -128,9 +128,10 @@ class CompiledEngine:
         # JAX: padded to a fixed length (the padding is not run), so every call has the same shapes.
         padding = self.config.steps_per_call - len(arrays) if self.backend.fixed_shapes else 0
         blocks = _stack(arrays + [arrays[-1]] * padding)
+        # In a job, a process gone shows when the step's values are read (JAX dispatches asynchronously).
         with processes.collective("a training step") if self.group is not None else contextlib.nullcontext():
             outputs = self._functions[key](blocks, np.int32(len(plans)))
-        outputs = {name: np.asarray(ops.convert_to_numpy(value)) for name, value in outputs.items()}
+            outputs = {name: np.asarray(ops.convert_to_numpy(value)) for name, value in outputs.items()}
         return [step_logs(self.gan, plan, self._results(outputs, i)) for i, plan in enumerate(plans)]
 
     def _results(self, outputs, i):
