@@ -81,23 +81,29 @@ def data(tmp_path_factory):
 
 
 def one(command, out, steps, *extra):
-    result = gan_keras(*command, "--output-dir", out, "--steps", steps, *extra)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return ["train", *command[1:], "--output-dir", out, "--steps", steps, *extra]
 
 
 def two(command, out, steps, *extra):
-    result = gan_keras("launch", "-n", 2, "--", *command, "--output-dir", out, "--steps", steps, *extra)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return ["launch", "-n", 2, "--", *one(command, out, steps, *extra)]
+
+
+def together(*runs):
+    """Runs `gan-keras` commands at the same time (their compilations, mostly one thread each, overlap)."""
+    started = [start(*args) for args in runs]
+    printed = [process.communicate(timeout=600)[0] for process in started]
+    for process, text in zip(started, printed):
+        assert process.returncode == 0, text
+    return printed
 
 
 @pytest.fixture(scope="module")
 def dcgan_runs(tmp_path_factory, data):
     """One-process and two-process DCGAN runs of 8 steps (4 steps per epoch of the tiny data)."""
     root = tmp_path_factory.mktemp("mp_dcgan")
-    one([*DCGAN, "--data-dir", data], root / "one", 8)
-    return root, two([*DCGAN, "--data-dir", data], root / "two", 8)
+    command = [*DCGAN, "--data-dir", data]
+    _, printed = together(one(command, root / "one", 8), two(command, root / "two", 8))
+    return root, printed
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +111,9 @@ def mlp_runs(tmp_path_factory, data):
     """A two-process MLP GAN run of 8 steps, and one of 4 steps resumed to 8 by two processes and by one."""
     root = tmp_path_factory.mktemp("mp_mlp")
     command = [*MLP, "--data-dir", data]
-    two(command, root / "two", 8)
-    two(command, root / "half", 4)
+    together(two(command, root / "two", 8), two(command, root / "half", 4))
     shutil.copytree(root / "half", root / "two_then_one")
-    two(command, root / "half", 8, "--resume")
-    one(command, root / "two_then_one", 8, "--resume")
+    together(two(command, root / "half", 8, "--resume"), one(command, root / "two_then_one", 8, "--resume"))
     return root
 
 
@@ -119,9 +123,9 @@ def test_two_processes_repeat_one_process_with_the_same_global_batch(dcgan_runs)
     assert [r["step"] for r in two] == list(range(1, 9))
     np.testing.assert_allclose(losses(two)[0], losses(one)[0], rtol=1e-5)
     np.testing.assert_allclose(losses(two), losses(one), rtol=ONE_VS_TWO_RTOL)
-    assert "[1] Process 1 of 2: follows process 0" in printed.stdout
-    assert "this process writes no file" in printed.stdout
-    assert "[0] Training dcgan: steps 1..8, batch 16" in printed.stdout
+    assert "[1] Process 1 of 2: follows process 0" in printed
+    assert "this process writes no file" in printed
+    assert "[0] Training dcgan: steps 1..8, batch 16" in printed
 
 
 def test_only_process_0_writes_the_run_folder(dcgan_runs):
