@@ -1,4 +1,4 @@
-"""Pixel ranges: a generator's own range to [-1, 1] (plots, metrics), and [-1, 1] to uint8 pixels."""
+"""Pixel ranges: a generator's own range to [-1, 1] (plots, metrics), and [-1, 1] to and from uint8 pixels."""
 
 import numpy as np
 
@@ -7,6 +7,11 @@ def to_tanh_range(images, pixel_range):
     """Maps images from `pixel_range` `(low, high)` to [-1, 1]."""
     low, high = pixel_range
     return (np.asarray(images, np.float32) - low) * (2.0 / (high - low)) - 1.0
+
+
+def from_uint8(pixels):
+    """uint8 pixels in 0..255 -> float32 in [-1, 1]: `v / 127.5 - 1` (0 -> -1, 255 -> 1), shape kept."""
+    return np.asarray(pixels).astype(np.float32) / np.float32(127.5) - np.float32(1.0)
 
 
 def to_uint8(images):

@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from gan_keras.core.errors import EXIT_DATA_OR_IO, UserError
+from gan_keras.core.pixels import from_uint8
 
 IDX_FILES = {  # array name -> IDX file name, without the optional ".gz"
     "x_train": "train-images-idx3-ubyte",
@@ -181,7 +182,7 @@ def scale_images(images):
     images = np.asarray(images)
     if images.ndim != 3:
         raise ValueError(f"expected images of shape (n, h, w), got {images.shape}")
-    return (images.astype(np.float32) / np.float32(127.5) - np.float32(1.0))[..., np.newaxis]
+    return from_uint8(images)[..., np.newaxis]
 
 
 def select_classes(images, labels, classes):

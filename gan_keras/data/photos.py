@@ -32,6 +32,7 @@ import os
 import numpy as np
 
 from gan_keras.core.errors import UserError
+from gan_keras.data import image_file
 
 __all__ = ["MANIFEST_FILE", "TEST_PHOTOS", "load_manifest", "manifest_digest", "modcrop", "paired_crops",
            "test_photos", "training_photos"]
@@ -73,7 +74,7 @@ def training_photos(scale=4):
         raise UserError(f"the training photographs come from Debian packages not installed here: {' '.join(missing)} "
                         f"(run `make photos`, or apt-get install {' '.join(missing)}; or train on your own folder "
                         f"with --dataset folder --data-dir DIR)")
-    return [modcrop(_read_rgb(e["file"]), scale) for e in entries]
+    return [modcrop(image_file.read_rgb_uint8(e["file"]), scale) for e in entries]
 
 
 def test_photos(scale=4):
@@ -139,18 +140,6 @@ def paired_crops(high, low, n, size, scale, rng):
     return out_high, out_low
 
 
-def _read_rgb(path):
-    """A photo file as `(h, w, 3)` uint8 (grey repeated, alpha dropped)."""
-    # Pillow loads when photos are read, not while flags are parsed.
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as image:
-            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    except OSError as error:
-        raise UserError(f"cannot read the photograph {path}: {error}") from None
-
-
 @functools.lru_cache(maxsize=None)
 def _bundled(name):
     """One held-out photo bundled with scikit-image or matplotlib, read-only `(h, w, 3)` uint8, loaded once."""
@@ -160,7 +149,7 @@ def _bundled(name):
     if name == "grace_hopper":
         import matplotlib.cbook
 
-        photo = _read_rgb(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+        photo = image_file.read_rgb_uint8(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
     elif name == "motorcycle":
         photo = skimage.data.stereo_motorcycle()[0]  # (left, right, disparity)
     else:

@@ -159,6 +159,7 @@ class CaptionEvaluation(HeldOutEvaluation):
                       for name, images, groups in scored]
         self.save_rows(run)
 
+
 def _enlarged(images):
     """14x14 images enlarged bicubically to 28x28 (28x28 images unchanged)."""
     images = np.asarray(images, np.float32)

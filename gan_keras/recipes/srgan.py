@@ -7,6 +7,7 @@ import numpy as np
 
 from gan_keras.core.conditions import InputImage
 from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.core.pixels import from_uint8, to_uint8
 from gan_keras.core.config import (
     Config, positive, positive_number, positive_number_or_none, positive_or_none, setting)
 from gan_keras.data import photos
@@ -92,10 +93,10 @@ def _load_superres(config, data_dir):
     test_low = [resize.pil_bicubic_downscale(p, SR_SCALE) for p in test]
     preview_hr, preview_lr = photos.paired_crops(test, test_low, SR_PREVIEW["photos"], crop // SR_SCALE, SR_SCALE,
                                                  np.random.default_rng(1))
-    return TrainingData(to_tanh_range(hr), to_tanh_range(lr), dataset=config.dataset,
+    return TrainingData(from_uint8(hr), from_uint8(lr), dataset=config.dataset,
                         description=f"training crops of {crop}x{crop} pixels",
-                        preview=(to_tanh_range(preview_lr), to_tanh_range(preview_hr)),
-                        test=([to_tanh_range(p) for p in test_low], [to_tanh_range(p) for p in test], names))
+                        preview=(from_uint8(preview_lr), from_uint8(preview_hr)),
+                        test=([from_uint8(p) for p in test_low], [from_uint8(p) for p in test], names))
 
 
 def _photographs(config, data_dir, crop):
@@ -114,11 +115,6 @@ def _photographs(config, data_dir, crop):
         names = tuple(os.path.splitext(name)[0].replace(os.sep, "_") for name in held_out.names)
         test = [photos.modcrop(p, SR_SCALE) for p in held_out.photos]
     return train, names, test
-
-
-def to_tanh_range(pixels):
-    """uint8 pixels -> float32 in [-1, 1] (`v / 127.5 - 1`)."""
-    return np.asarray(pixels).astype(np.float32) / np.float32(127.5) - np.float32(1.0)
 
 
 def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_from=None):
@@ -156,7 +152,6 @@ def _build_srgan(config, run, total_steps, adversarial=True, data=None, start_fr
 
 def _finish_superres(config, run, data):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    from gan_keras.core.pixels import to_uint8
     from gan_keras.data import resize
     from gan_keras.evaluation import image_quality
     from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
@@ -175,7 +170,7 @@ def _finish_superres(config, run, data):
                 for name, measure in (("psnr", image_quality.psnr), ("ssim", image_quality.ssim),
                                       ("sharpness", image_quality.sharpness))} | {"n": len(images)}
 
-    bicubic = [to_tanh_range(resize.pil_bicubic_upscale(to_uint8(p), SR_SCALE)) for p in inputs]
+    bicubic = [from_uint8(resize.pil_bicubic_upscale(to_uint8(p), SR_SCALE)) for p in inputs]
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure_photos, labels=labels,
                                   baselines=[("bicubic (PIL)", bicubic)],
                                   title=f"Held-out test photos ({', '.join(labels)}): PSNR/SSIM on the Y channel, "

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from gan_keras.core.pixels import from_uint8
 from gan_keras.data import photos, resize
 from gan_keras.evaluation import image_quality
 
@@ -40,9 +41,9 @@ def run(args):
             with Image.open(os.path.join(args.run_dir, phase, "test_outputs", f"{name}.png")) as image:
                 panels[phase] = np.asarray(image.convert("RGB"))
         panels["original"] = original
-        unit = original.astype(np.float32) / 127.5 - 1
+        unit = from_uint8(original)
         for label, image in panels.items():
-            scaled = image.astype(np.float32) / 127.5 - 1
+            scaled = from_uint8(image)
             print(f"{name} {label}: PSNR {image_quality.psnr(unit, scaled, border=4):.2f} dB, "
                   f"sharpness {image_quality.sharpness(unit, scaled, border=4):.3f}")
         rows.append((name, [(label, image[top:top + side, left:left + side]) for label, image in panels.items()]))
