@@ -52,7 +52,7 @@ def test_find_photos_is_recursive_case_insensitive_and_sorted(tmp_path):
     for name in ("z.png", "A/b.JPG", "A/a.jpeg", "c.gif", "d.Png"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    assert find_photos(str(tmp_path)) == ["A/a.jpeg", "A/b.JPG", "d.Png", "z.png"]
+    assert find_photos(str(tmp_path)).files == ["A/a.jpeg", "A/b.JPG", "d.Png", "z.png"]
 
 
 @pytest.mark.parametrize("make, words", [

@@ -102,10 +102,16 @@ def require_file(path, what):
     """Checks that an input file exists (None passes).
 
     Raises:
-        UserError: "no {what} file at {path}" (exit status 1).
+        UserError: (exit status 1) "no {what} file at {path}", or "... is a
+            folder / not a regular file" (a named pipe would never be read).
     """
-    if path is not None and not os.path.isfile(path):
-        raise UserError(f"no {what} file at {path}")
+    if path is None or os.path.isfile(path):
+        return
+    if os.path.isdir(path):
+        raise UserError(f"the {what} {path} is a folder, not a file")
+    if os.path.exists(path):
+        raise UserError(f"the {what} {path} is not a regular file (a named pipe, socket or device): give a file")
+    raise UserError(f"no {what} file at {path}")
 
 
 def require_parent_dir(path, flag, exit_code=EXIT_DATA_OR_IO):

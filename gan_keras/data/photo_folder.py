@@ -5,11 +5,12 @@
     #   holiday/broken.jpg: unreadable: image file is truncated
     #   ...
 
-Files are found recursively, `*.jpg`, `*.jpeg` and `*.png` in any case,
-in the order of their relative paths, so that a folder gives the same list
-on every machine. A file that cannot be read, or whose shorter side is
-under `min_size` pixels, is skipped and named; only a folder with no usable
-photo at all is an error. Images are read by `gan_keras.data.image_file`
+Files are found recursively by `gan_keras.data.walk` (`*.jpg`, `*.jpeg` and
+`*.png` in any case, regular files only), in the order of their relative
+paths, so that a folder gives the same list on every machine. An entry that
+is not a regular file (a named pipe, a broken link, a loop), a file that
+cannot be read, or one whose shorter side is under `min_size` pixels is
+skipped and named; only a folder with no usable photo at all is an error. Images are read by `gan_keras.data.image_file`
 (EXIF orientation applied, grey repeated, alpha dropped, 16-bit scaled).
 """
 
@@ -18,6 +19,7 @@ import os
 
 from gan_keras.core.errors import UserError
 from gan_keras.data.image_file import UnreadableImageError, read_rgb_uint8
+from gan_keras.data.walk import list_files
 
 __all__ = ["EXTENSIONS", "PhotoFolder", "find_photos", "load_folder"]
 
@@ -33,8 +35,9 @@ class PhotoFolder:
         directory: The folder, as given.
         photos: uint8 `(h, w, 3)` arrays, one per usable file.
         names: Their paths relative to `directory` ("/"-separated), in the same order.
-        skipped: `(name, reason)` per file left out: "unreadable: ..." or
-            "too small: WxH < min_size".
+        skipped: `(name, reason)` per file left out: "unreadable: ...",
+            "too small: WxH < min_size", or the walker's reason for an entry
+            that is not a regular file (`gan_keras.data.walk`).
     """
 
     directory: str
@@ -48,30 +51,27 @@ class PhotoFolder:
         return sum(photo.shape[0] * photo.shape[1] for photo in self.photos) / 1e6
 
     def summary(self):
-        """One line: "DIR: N photos (M megapixels); skipped K (U unreadable, S too small)"."""
+        """One line: "DIR: N photos (M megapixels); skipped K (U unreadable, S too small[, O other])"."""
         unreadable = sum(reason.startswith("unreadable") for _, reason in self.skipped)
-        small = len(self.skipped) - unreadable
+        small = sum(reason.startswith("too small") for _, reason in self.skipped)
+        other = len(self.skipped) - unreadable - small
         return (f"{self.directory}: {len(self.photos)} photo{'' if len(self.photos) == 1 else 's'} "
                 f"({self.megapixels:,.1f} megapixels); skipped {len(self.skipped)} "
-                f"({unreadable} unreadable, {small} too small)")
+                f"({unreadable} unreadable, {small} too small{f', {other} not regular files' if other else ''})")
 
 
 def find_photos(directory):
-    """The JPEG and PNG files under `directory`, recursively.
+    """The JPEG and PNG files under `directory`, recursively (`gan_keras.data.walk.list_files`).
 
     Args:
         directory: An existing folder.
 
     Returns:
-        Their paths relative to `directory`, "/"-separated, sorted.
+        A `gan_keras.data.walk.FolderListing`: the regular files' paths
+        relative to `directory`, "/"-separated, sorted, and the entries
+        skipped with their reasons.
     """
-    found = []
-    for folder, subfolders, files in os.walk(directory):
-        subfolders.sort()
-        for name in files:
-            if name.lower().endswith(EXTENSIONS):
-                found.append(os.path.relpath(os.path.join(folder, name), directory).replace(os.sep, "/"))
-    return sorted(found)
+    return list_files(directory, EXTENSIONS)
 
 
 def load_folder(directory, min_size, role="training"):
@@ -100,11 +100,12 @@ def load_folder(directory, min_size, role="training"):
         raise UserError(f"no folder of {role} photos at {directory}: create it and put JPEG or PNG photos in it")
     if not os.path.isdir(directory):
         raise UserError(f"{directory} is a file, not a folder: give the folder that holds the {role} photos")
-    names = find_photos(directory)
-    if not names:
+    listing = find_photos(directory)
+    names = listing.files
+    if not names and not listing.skipped:
         raise UserError(f"{directory} holds no .jpg, .jpeg or .png file: put {role} photos in it "
                         f"(at least {min_size}x{min_size} pixels)")
-    photos, kept, skipped = [], [], []
+    photos, kept, skipped = [], [], list(listing.skipped)
     for name in names:
         try:
             photo = read_rgb_uint8(os.path.join(directory, name))
@@ -117,6 +118,7 @@ def load_folder(directory, min_size, role="training"):
             continue
         photos.append(photo)
         kept.append(name)
+    skipped.sort()
     folder = PhotoFolder(directory, photos, kept, skipped)
     print(folder.summary())
     for name, reason in skipped[:MAX_LISTED]:
@@ -124,7 +126,7 @@ def load_folder(directory, min_size, role="training"):
     if len(skipped) > MAX_LISTED:
         print(f"  ... and {len(skipped) - MAX_LISTED} more")
     if not photos:
-        raise UserError(f"no usable {role} photo in {directory}: all {len(names)} files were skipped "
+        raise UserError(f"no usable {role} photo in {directory}: all {len(skipped)} files were skipped "
                         f"(first: {skipped[0][0]}: {skipped[0][1]}); add JPEG or PNG photos of at least "
                         f"{min_size}x{min_size} pixels")
     return folder
