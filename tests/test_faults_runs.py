@@ -255,3 +255,56 @@ def test_the_lock_records_a_clean_end_after_a_one_line_error_or_ctrl_c_only(tmp_
             raise error
     with RunFolder(tmp_path) as folder:
         assert folder.previous_owner_crashed is not clean
+
+
+# --- phases resume as runs do: a longer phase, a phase killed before its first checkpoint ------------------
+
+
+def copied_srgan_run(tiny_runs, tmp_path):
+    root, data = tiny_runs
+    out = tmp_path / "srgan"
+    shutil.copytree(root / "srgan", out)
+    os.unlink(out / LOCK_FILE)
+    return out, data
+
+
+def train_srgan(data, out, *flags):
+    from tests.conftest import tiny_run_args
+
+    return call_command(*tiny_run_args("srgan", out, data, *flags))
+
+
+def test_an_srgan_run_resumes_with_a_longer_gan_phase(tiny_runs, tmp_path, capsys):
+    out, data = copied_srgan_run(tiny_runs, tmp_path)
+    assert train_srgan(data, out, "--resume", "--gan-steps", 4) == 0
+    captured = capsys.readouterr()
+    assert "error" not in captured.err
+    assert f"Resuming from step 2 ({out / 'srgan' / 'checkpoint.npz'})" in captured.out
+    assert "steps 3..4" in captured.out
+    assert (out / "srgan" / "history.csv").read_text().splitlines()[-1].startswith("4,")
+
+
+def test_an_srgan_phase_killed_before_its_first_checkpoint_starts_afresh_on_resume(tiny_runs, tmp_path, capsys):
+    out, data = copied_srgan_run(tiny_runs, tmp_path)
+    phase = out / "srgan"
+    for name in os.listdir(phase):  # what a kill before the first checkpoint leaves: grids and history only
+        if name.startswith(("checkpoint", "generator", "ema_generator", "report", "test_")):
+            os.unlink(phase / name)
+    (phase / "history.csv").write_text((phase / "history.csv").read_text().splitlines()[0] + "\n")
+    assert train_srgan(data, out, "--resume") == 0
+    captured = capsys.readouterr()
+    assert "error" not in captured.err
+    assert f"--resume: {phase} has no checkpoint (its run stopped before the first one): starting it afresh" in (
+        captured.out)
+    assert (phase / "checkpoint.npz").exists() and (phase / "generator.keras").exists()
+
+
+def test_resume_without_a_checkpoint_keeps_a_saved_generator(tmp_path, tiny_fashion_dir, capsys):
+    out = tmp_path / "run"
+    assert train_mlp(tiny_fashion_dir, out, "--steps", 2) == 0
+    os.unlink(out / "checkpoint.npz")
+    before = (out / "generator.keras").read_bytes()
+    assert train_mlp(tiny_fashion_dir, out, "--steps", 2, "--resume") == EXIT_USAGE
+    line = one_error_line(capsys.readouterr().err)
+    assert "holds generator.keras of an earlier run but no checkpoint" in line and "--overwrite" in line
+    assert (out / "generator.keras").read_bytes() == before

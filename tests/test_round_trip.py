@@ -112,8 +112,9 @@ def test_image_to_image_generators_upscale_and_translate_in_a_fresh_process(runs
                 ["translate", "--generator", f"{first}/generator.keras", "--input", "small.png",
                  "--out", f"{name}_translated.png"],
                 ["translate", "--generator", "pix2pix/generator.keras", "--input", "edges.png", "--out", "p2p.png"]]
-    assert fresh(root, commands) == [0, 0, 0]
+    assert fresh(root, commands) == [0, 1, 0]  # translate refuses an upscaler and names `gan-keras upscale`
     assert (root / f"{name}_big.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (root / f"{name}_translated.png").exists()
 
 
 @pytest.mark.parametrize("first", ["stage1", "stage2"])
@@ -132,10 +133,13 @@ def test_runs_animate_and_compare_in_a_fresh_process(runs):
     root, _ = runs
     commands = [["animate", "dcgan", "--out", "dcgan.gif", "--no-mp4"],
                 ["animate", "srgan/srgan", "--out", "srgan.gif", "--no-mp4"],
-                ["compare", "dcgan", "cgan", "mlp", "--out", "runs_compared"]]
-    assert fresh(root, commands) == [0, 0, 0]
+                ["compare", "dcgan", "cgan", "mlp", "--out", "runs_compared"],
+                ["compare", "srgan", "--out", "phases_compared"]]  # a run of phases: its phases side by side
+    assert fresh(root, commands) == [0, 0, 0, 0]
     assert (root / "dcgan.gif").read_bytes()[:6] == b"GIF89a"
     assert "dcgan" in (root / "runs_compared.md").read_text()
+    phases = (root / "phases_compared.md").read_text()
+    assert "srresnet" in phases and "srgan" in phases
 
 
 def test_the_round_trip_covers_every_recipe():

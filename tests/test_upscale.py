@@ -197,7 +197,9 @@ def test_a_fixed_size_generator_does_not_upscale(tmp_path, capsys):
     Image.fromarray(np.zeros((28, 28), np.uint8), "L").save(tmp_path / "in.png")
     assert call_command("upscale", "--generator", tmp_path / "p2p.keras", "--input", tmp_path / "in.png",
                         "--out", tmp_path / "out.png") == 1
-    assert "takes 28x28 images only" in capsys.readouterr().err
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and "translates images of one size (a pix2pix generator)" in errors[0]
+    assert f"use `gan-keras translate --generator {tmp_path / 'p2p.keras'}`" in errors[0]
 
 
 def test_grey_generator_makes_colour_input_grey(tmp_path):
@@ -234,3 +236,21 @@ def test_an_unreadable_input_is_one_line_exit_1(tmp_path, generator_file, capsys
                         "--out", tmp_path / "out.png") == 1
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 1 and all(word in errors[0] for word in words)
+
+
+@pytest.mark.parametrize("size, ok", [((1, 1), False), ((1, 5), False), ((2, 2), True), ((3, 7), True)])
+def test_an_image_below_the_upscaler_s_smallest_input_is_one_line_exit_1(tmp_path, capsys, size, ok):
+    info = artifact.GeneratorInfo(latent_dim=0, image_shape=(0, 0, 3), condition_shape=(0, 0, 3), model="srresnet")
+    artifact.save_generator(str(tmp_path / "photo.keras"), build_srresnet(filters=4, blocks=1, batch_norm=False, upsampling="subpixel", residual=True),
+                            info)
+    Image.fromarray(np.zeros((*size, 3), np.uint8), "RGB").save(tmp_path / "in.png")
+    status = call_command("upscale", "--generator", tmp_path / "photo.keras", "--input", tmp_path / "in.png",
+                          "--out", tmp_path / "out.png")
+    errors = capsys.readouterr().err.strip().splitlines()
+    if ok:
+        assert status == 0 and Image.open(tmp_path / "out.png").size == (size[1] * 4, size[0] * 4)
+    else:
+        assert status == 1 and len(errors) == 1
+        assert f"{tmp_path / 'in.png'} is {size[1]}x{size[0]} pixels; the upscaler takes images of at least 2x2" in (
+            errors[0])
+        assert not (tmp_path / "out.png").exists()

@@ -37,7 +37,7 @@ def flag_name(field):
     return "--" + field.replace("_", "-")
 
 
-def setting(default, help, *, check=None, choices=None, flag=True, kind=None, metavar=None):
+def setting(default, help, *, check=None, choices=None, flag=True, kind=None, metavar=None, length=False):
     """A config field with its documentation and check.
 
     Args:
@@ -49,9 +49,12 @@ def setting(default, help, *, check=None, choices=None, flag=True, kind=None, me
         kind: The type of a flag's argument (int, float, str); by default the
             type of `default`. A bool field becomes an on/off switch.
         metavar: Placeholder of the value in `--help`.
+        length: Whether the field is a length of training (e.g. a phase's
+            steps): like the run's `--steps`, it may change when a run is
+            resumed, so checkpoints do not compare it (`Config.resume_json`).
     """
     return dataclasses.field(default=default, metadata=dict(help=help, check=check, choices=choices, flag=flag,
-                                                            kind=kind, metavar=metavar))
+                                                            kind=kind, metavar=metavar, length=length))
 
 
 def positive(value):
@@ -158,6 +161,11 @@ class Config:
     def to_json(self):
         """The config as a JSON-ready dict."""
         return dataclasses.asdict(self)
+
+    def resume_json(self):
+        """The fields a resumed run must match, as `to_json` has them: all but lengths (`setting(length=True)`)."""
+        lengths = {field.name for field in dataclasses.fields(self) if field.metadata.get("length")}
+        return {name: value for name, value in self.to_json().items() if name not in lengths}
 
     def differences(self, saved, fields=None):
         """The fields whose value differs from the JSON dict `saved`, as `(field, saved, current)`.

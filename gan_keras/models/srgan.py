@@ -146,10 +146,15 @@ class BicubicResidual(layers.Layer):
     for any input size, and local (so tiles of an image give the same
     pixels as the whole). No weights.
 
+    The mirrored edge is 2 pixels wide, so an input needs at least
+    `MIN_INPUT_SIDE` (2) pixels in each direction.
+
     Args:
         factor: Upscaling factor in each direction, a positive integer.
         **kwargs: Passed to `keras.layers.Layer`.
     """
+
+    MIN_INPUT_SIDE = 2  # symmetric padding of 2 pixels mirrors at most the whole side
 
     def __init__(self, factor, **kwargs):
         super().__init__(**kwargs)
@@ -181,6 +186,21 @@ class BicubicResidual(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
+
+
+def min_input_side(model):
+    """The smallest input height and width `model` takes: 2 with a `BicubicResidual` layer, else 1.
+
+    Args:
+        model: A Keras model (layers of nested models are looked at too).
+    """
+    layers_ = list(model.layers)
+    while layers_:
+        layer = layers_.pop()
+        if isinstance(layer, BicubicResidual):
+            return BicubicResidual.MIN_INPUT_SIDE
+        layers_.extend(getattr(layer, "layers", []))
+    return 1
 
 
 UPSAMPLING = ("progressive", "subpixel")

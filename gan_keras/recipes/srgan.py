@@ -41,8 +41,9 @@ class SRGANConfig(Config):
     gan_learning_rate: float | None = setting(None, "Adam's learning rate of the SRGAN phase (default: "
                                                     "--learning-rate)", check=positive_number_or_none, kind=float,
                                               metavar="RATE")
-    gan_steps: int | None = setting(None, "steps of the SRGAN phase (default: --steps, the SRResNet's)",
-                                    check=positive_or_none, kind=int, metavar="N")
+    gan_steps: int | None = setting(None, "steps of the SRGAN phase (default: --steps, the SRResNet's); a length, "
+                                          "like --steps: it may change on --resume",
+                                    check=positive_or_none, kind=int, metavar="N", length=True)
     content: str = setting("auto", "content loss: vgg (VGG19 features, the paper's; needs ImageNet weights from "
                                    "--vgg-weights or keras' cache), mse (pixels), or auto (vgg when the weights "
                                    "are there, else mse; the report says which)", choices=("auto", "vgg", "mse"))

@@ -316,6 +316,30 @@ class RunFolder:
                                          f"{error.strerror or error}") from None
         self._listed = set(kept)
 
+    def restart_unfinished(self):
+        """`--resume` in a folder without a checkpoint: starts afresh if nothing of the earlier run was kept.
+
+        A run killed before its first checkpoint leaves only what it rewrites
+        from step 0 (its first grids, a partial history); those files are
+        removed and the run starts afresh, as `--resume` does in an empty
+        folder. A folder that holds a saved generator (a run that ended, whose
+        checkpoint is gone) is refused, so that no finished work is replaced.
+
+        Raises:
+            RunFolderError: (exit status 2) if the folder holds a saved
+                generator but no checkpoint; `--overwrite` replaces it.
+        """
+        found = self.run_files()
+        if not found:
+            return
+        kept = [name for name in found if name.endswith(".keras")]
+        if kept:
+            raise RunFolderError(f"{self.path} holds {_describe(kept)} of an earlier run but no checkpoint to resume "
+                                 f"from: pass --overwrite to replace it, or choose another --output-dir", EXIT_USAGE)
+        self.clear()
+        print(f"--resume: {self.path} has no checkpoint (its run stopped before the first one): starting it afresh; "
+              f"removed {_describe(found)}")
+
     def check_fresh_start(self, overwrite, parts=()):
         """Before a run from step 0: refuses a folder holding run files, unless `overwrite` (then clears them).
 

@@ -39,7 +39,8 @@ def checkpoint_settings(config, model="gan", model_config=None):
     Args:
         config: The `RunConfig` (its `RESUME_FIELDS`: seed, batch size).
         model: Short name of the GAN.
-        model_config: Its model config (every field), or None.
+        model_config: Its model config (every field but its lengths, see
+            `Config.resume_json`), or None.
 
     Returns:
         A flat JSON-ready dict, e.g. `{"model": "dcgan", "seed": 0,
@@ -47,7 +48,7 @@ def checkpoint_settings(config, model="gan", model_config=None):
     """
     settings = {"model": model, **{name: getattr(config, name) for name in RunConfig.RESUME_FIELDS}}
     if model_config is not None:
-        settings.update(model_config.to_json())
+        settings.update(model_config.resume_json())
     return settings
 
 
@@ -140,7 +141,7 @@ def train_in_folder(folder, config, training):
     has_checkpoint = os.path.exists(checkpoint_path)
     resuming = config.resume and has_checkpoint
     if config.resume and not resuming:  # a fresh run's folders were checked once, by run_phases
-        folder.check_fresh_start(config.overwrite)
+        folder.restart_unfinished()
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     gan = _build(config, training)
     settings = checkpoint_settings(config, model, training.model_config)

@@ -13,6 +13,7 @@ from `gan_keras.core.pixels`, the same for every caller.
 """
 
 import dataclasses
+import enum
 import json
 import math
 import os
@@ -27,6 +28,26 @@ from gan_keras.core.pixels import to_tanh_range
 from gan_keras.sampling import info_check, model_file
 
 SIDECAR_FORMAT = 2
+
+
+class GeneratorKind(enum.Enum):
+    """What a generator does, and so which command runs it (`GeneratorInfo.kind`).
+
+    Each value is `(what it does, the command that runs it)`.
+    """
+
+    NOISE = ("draws images (or 1-D samples) from noise", "gan-keras sample")
+    CAPTIONS = ("draws images from captions", "gan-keras sample --caption TEXT")
+    TRANSLATOR = ("translates images of one size", "gan-keras translate")
+    UPSCALER = ("upscales images of any size", "gan-keras upscale")
+
+    @property
+    def does(self):
+        return self.value[0]
+
+    @property
+    def command(self):
+        return self.value[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +119,13 @@ class GeneratorInfo:
     def image_conditioned(self):
         """Whether the generator translates an input image (`condition_shape`) instead of drawing from noise."""
         return self.condition_shape is not None
+
+    @property
+    def kind(self):
+        """The `GeneratorKind`: an image-conditioned generator that leaves its input size open upscales."""
+        if self.image_conditioned:
+            return GeneratorKind.TRANSLATOR if all(self.condition_shape[:2]) else GeneratorKind.UPSCALER
+        return GeneratorKind.CAPTIONS if self.captioned else GeneratorKind.NOISE
 
     def to_json(self):
         """The info as a JSON-ready dict (with the sidecar's format number)."""
@@ -259,7 +287,7 @@ def save_model(model, path):
         model.save(tmp)
 
 
-def load_generator(path, pixel_range=None, noise=None):
+def load_generator(path, pixel_range=None, noise=None, kinds=None, command=None):
     """Loads a generator saved by `save_generator` (or an older `.keras` with or without sidecar).
 
     Without a sidecar, the info comes from the model: latent size from its
@@ -270,13 +298,17 @@ def load_generator(path, pixel_range=None, noise=None):
         path: The `.keras` file.
         pixel_range: `(low, high)` overriding the info's pixel range.
         noise: A noise kind overriding the info's.
+        kinds: The `GeneratorKind`s the caller runs (None: any).
+        command: The caller's command, e.g. "gan-keras translate", for the
+            refusal of another kind.
 
     Returns:
         A `Generator`.
 
     Raises:
         UserError: (exit status 1) if the file is missing, not a loadable
-            Keras model, not a generator, or its sidecar is invalid.
+            Keras model, not a generator, its sidecar is invalid, or it is
+            not of one of `kinds` (the line names the command that runs it).
     """
     # Keras loads when a generator is loaded, not while a command parses its flags; importing
     # gan_keras.models registers the custom layers of every saved generator.
@@ -306,8 +338,29 @@ def load_generator(path, pixel_range=None, noise=None):
                              pixel_range=pixel_range or pixel_range_of(model), image_shape=image_shape,
                              condition_shape=condition)
     info_check.check_describes(info, model, sidecar, path)  # a hand-edited info is refused
+    check_kind(path, info, kinds, command)
     overrides = {k: v for k, v in (("pixel_range", pixel_range), ("noise", noise)) if v is not None}
     return Generator(model, dataclasses.replace(info, **overrides) if overrides else info)
+
+
+def check_kind(path, info, kinds, command):
+    """Refuses a generator that is not of one of `kinds`, naming the command that runs it.
+
+    Args:
+        path: The generator's file, for the message.
+        info: Its `GeneratorInfo`.
+        kinds: The accepted `GeneratorKind`s (None: any).
+        command: The refusing command, e.g. "gan-keras translate".
+
+    Raises:
+        UserError: (exit status 1) e.g. "g.keras upscales images of any size
+            (a srgan generator), which `gan-keras translate` does not take:
+            use `gan-keras upscale --generator g.keras`".
+    """
+    if kinds is None or info.kind in kinds:
+        return
+    raise UserError(f"{path} {info.kind.does} (a {info.model} generator), which `{command or 'this command'}` "
+                    f"does not take: use `{info.kind.command} --generator {path}`")
 
 
 def pixel_range_of(model):

@@ -85,17 +85,10 @@ def load_upscaler(path=None):
             from noise, or takes one fixed size only (a pix2pix generator).
     """
     path = path or shipped_upscaler_path()
-    generator = artifact.load_generator(path)
-    info = generator.info
-    if not info.image_conditioned:
-        raise UserError(f"{path} draws from noise, it does not upscale images: use `gan-keras sample`")
-    if any(info.condition_shape[:2]):
-        size = "x".join(str(d) for d in info.condition_shape[:2])
-        raise UserError(f"{path} takes {size} images only, it does not upscale: use `gan-keras translate`")
-    return generator
+    return artifact.load_generator(path, kinds=(artifact.GeneratorKind.UPSCALER,), command="gan-keras upscale")
 
 
-def upscale_image(generator, image, alpha=None, tile=None, progress=True):
+def upscale_image(generator, image, alpha=None, tile=None, progress=True, name="the image"):
     """Upscales one image with a generator, in tiles of bounded memory.
 
     Args:
@@ -106,15 +99,24 @@ def upscale_image(generator, image, alpha=None, tile=None, progress=True):
             `tiles.default_tile` (1 GiB of activations per tile), or one
             piece when the whole image fits in that bound.
         progress: A progress bar over the tiles (when there are several).
+        name: What the image is called in messages, e.g. its file's path.
 
     Returns:
         An `Upscaled`, its pixels uint8 `(scale * h, scale * w, c_out [+ 1])`.
 
     Raises:
         UserError: (exit status 2) if a tile, the output and its alpha would
-            not fit in the available memory.
+            not fit in the available memory; (exit status 1) if the image is
+            smaller than the generator takes (`min_input_side`).
     """
+    # Keras loads with the models when an image is upscaled, not while the command's flags are parsed.
+    from gan_keras.models.srgan import min_input_side
+
     height, width, channels = image.shape
+    least = min_input_side(generator.model)
+    if min(height, width) < least:
+        raise UserError(f"{name} is {width}x{height} pixels; the upscaler takes images of at least {least}x{least} "
+                        f"pixels")
     generate = _image_function(generator, channels)
     scale = tiles.output_scale(generate, channels)
     margin = 0

@@ -3,7 +3,8 @@
     gan-keras compare outputs/fashion_dcgan outputs/dcgan_batch64
     gan-keras compare outputs/fashion_dcgan outputs/dcgan_batch64 --out notes/batch_size
 
-Writes `PREFIX.md` (settings side by side with the differences in bold,
+A run of phases (`outputs/srgan_photos`: its `srresnet` and `srgan` folders)
+is compared phase by phase. Writes `PREFIX.md` (settings side by side with the differences in bold,
 the last evaluation of each run and its averaged generator, the best of each
 run) and `PREFIX.png` (FD, KID and classifier score over epochs; the
 averaged generators dashed). See `gan_keras.cli.views.comparison`. By
@@ -39,8 +40,8 @@ def run(args):
             raise UserError(f"no run folder at {path}", EXIT_USAGE)
     checks.require_parent_dir(args.out, "--out")
     # Keras loads only when the command runs, not while flags are parsed.
-    from gan_keras.cli.views.comparison import write_comparison
+    from gan_keras.cli.views.comparison import run_folders, write_comparison
 
     md, png = write_comparison(args.run_dirs, args.out)
-    print(f"Wrote {md} and {png} ({len(args.run_dirs)} runs)")
+    print(f"Wrote {md} and {png} ({len(run_folders(args.run_dirs))} runs)")
     return 0

@@ -87,9 +87,11 @@ def run(args):
     samples = None
     if args.generator is not None:
         pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
-        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise)
+        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise,
+                                            kinds=(artifact.GeneratorKind.NOISE,), command="gan-keras evaluate")
         if generator.info.image_shape not in ((28, 28, 1), (28, 28)):
-            raise UserError(f"{args.generator} makes samples of shape {generator.info.image_shape}, not 28x28x1")
+            raise UserError(f"{args.generator} draws samples of shape {generator.info.image_shape}, not the 28x28x1 "
+                            f"images that the Fashion-MNIST evaluation compares")
         # A conditional generator draws labels balanced over the chosen classes (all by default), in blocks.
         classes = args.classes if generator.info.conditional else None
         images, labels = generator.sample(args.n, np.random.default_rng(args.seed), classes=classes)

@@ -59,7 +59,9 @@ def run(args):
     _check(args)
     checks.require_parent_dir(args.out, "--out")
     flags.quiet_tensorflow()
-    generator = artifact.load_generator(args.generator)
+    generator = artifact.load_generator(args.generator, kinds=(artifact.GeneratorKind.NOISE,
+                                                               artifact.GeneratorKind.CAPTIONS),
+                                        command="gan-keras sample")
     image_shape = generator.info.image_shape
     if args.out.endswith(".png") and len(image_shape) != 3:
         raise UserError(f"{args.generator} draws samples of shape {image_shape}, not images: use --out FILE.npz",

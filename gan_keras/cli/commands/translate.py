@@ -3,9 +3,9 @@
     gan-keras translate --generator outputs/pix2pix_gan_l1/generator.keras --input edges.png --out shoe.png
 
 A pix2pix generator takes exactly the input size it was trained on (28x28
-edge maps, black lines on white); a fully convolutional one (SRGAN's) takes
-any size and returns it 4x larger, in one piece (`gan-keras upscale` runs
-it in tiles, keeps transparency and needs no generator). The image is read
+edge maps, black lines on white). A generator of another kind is refused in
+one line that names its command (an SRGAN generator, which takes any size:
+`gan-keras upscale`; one that draws from noise: `gan-keras sample`). The image is read
 by `gan_keras.data.image_file` (RGB or grey, converted to what the
 generator was trained on; alpha dropped).
 """
@@ -16,12 +16,10 @@ from gan_keras.core import checks
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.data.image_file import match_channels, read_image
 from gan_keras.sampling import artifact
-from gan_keras.sampling.tiles import tile_bytes
 
 
 def add_arguments(parser):
-    parser.add_argument("--generator", required=True, help="a generator.keras saved by `gan-keras train pix2pix` "
-                                                           "or `train srgan`")
+    parser.add_argument("--generator", required=True, help="a generator.keras saved by `gan-keras train pix2pix`")
     parser.add_argument("--input", required=True, help="the image to translate (PNG or JPEG, RGB or grey)")
     parser.add_argument("--out", required=True, help="PNG file to write")
 
@@ -36,18 +34,14 @@ def run(args):
     checks.require_parent_dir(args.out, "--out")
     image, _ = read_image(args.input)  # alpha dropped
     flags.quiet_tensorflow()
-    generator = artifact.load_generator(args.generator)
+    generator = artifact.load_generator(args.generator, kinds=(artifact.GeneratorKind.TRANSLATOR,),
+                                        command="gan-keras translate")
     info = generator.info
-    if not info.image_conditioned:
-        raise UserError(f"{args.generator} draws from noise, it does not translate images: use `gan-keras sample`")
     image = match_channels(image, info.condition_shape[-1])
     fixed = tuple(info.condition_shape[:2])
-    if all(fixed) and image.shape[:2] != fixed:
+    if image.shape[:2] != fixed:
         raise UserError(f"{args.generator} takes {fixed[0]}x{fixed[1]} images, {args.input} is "
                         f"{image.shape[0]}x{image.shape[1]}")
-    scale = 1 if all(fixed) else 4
-    checks.check_memory(tile_bytes(image.shape[0], image.shape[1], scale),
-                        f"a {image.shape[0]}x{image.shape[1]} input", "the input's size (crop or shrink it)")
     output = generator.generate(image[None], batch_size=1)
     output = to_tanh_range(output, info.pixel_range)[0]
     plotting.save_image(output, args.out)

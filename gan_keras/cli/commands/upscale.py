@@ -47,7 +47,7 @@ def run(args):
     image, alpha = image_file.read_image(args.input)
     flags.quiet_tensorflow()
     generator = upscaler.load_upscaler(generator_path)
-    result = upscaler.upscale_image(generator, image, alpha, tile=args.tile)
+    result = upscaler.upscale_image(generator, image, alpha, tile=args.tile, name=args.input)
     image_file.write_png(args.out, result.pixels)
     if image_file.bit_depth(args.input) == 16:
         print(f"note: {args.input} has 16 bits per channel; {args.out} is written with 8")

@@ -58,7 +58,8 @@ def read_run(path, name=None):
     try:
         rows = read_history(history)
     except FileNotFoundError:
-        raise UserError(f"{path} holds no history.csv: is it a training run's folder?") from None
+        raise UserError(f"{path} holds no history.csv, and no folder in it holds one: give a training run's "
+                        f"folder (or a run of phases, e.g. outputs/srgan_photos)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"cannot read {history}: {error}") from None
     if not rows:
@@ -76,6 +77,25 @@ def read_run(path, name=None):
         name=name or os.path.basename(os.path.normpath(path)), path=path, settings=settings,
         evaluations=[row for row in numbers if math.isfinite(row.get("fd", math.nan))],
         steps=int(numbers[-1]["step"]), steps_per_epoch=steps_per_epoch(rows), best=best)
+
+
+def run_folders(paths):
+    """The run folders of `paths`: a run of phases (SRGAN, StackGAN) stands for its phases' folders.
+
+    A folder without `history.csv` whose sub-folders hold one (`DIR/srresnet`,
+    `DIR/srgan`) is replaced by those sub-folders, in name order.
+
+    Returns:
+        The folders to compare, each holding `history.csv` or left for
+        `read_run` to refuse.
+    """
+    folders = []
+    for path in paths:
+        phases = [] if os.path.exists(os.path.join(path, "history.csv")) else sorted(
+            os.path.join(path, name) for name in os.listdir(path)
+            if os.path.isfile(os.path.join(path, name, "history.csv")))
+        folders.extend(phases or [path])
+    return folders
 
 
 def read_runs(paths):
@@ -156,8 +176,8 @@ def plot(runs, path):
 
 
 def write_comparison(paths, prefix):
-    """Writes `prefix.md` and `prefix.png` for the run folders `paths`; returns the two paths."""
-    runs = read_runs(paths)
+    """Writes `prefix.md` and `prefix.png` for the run folders `paths` (phases: `run_folders`); returns the two paths."""
+    runs = read_runs(run_folders(paths))
     png, md = prefix + ".png", prefix + ".md"
     plot(runs, png)
     fileio.write_text(md, markdown(runs, os.path.basename(png)))
