@@ -16,6 +16,7 @@ step; runs with the same number of processes repeat each other exactly.
 """
 
 import csv
+import ipaddress
 import os
 import shutil
 import signal
@@ -199,11 +200,156 @@ def test_ctrl_c_reaches_process_0_which_checkpoints_and_stops_the_job(tmp_path, 
     assert history(out)[-1]["step"] == step
 
 
+def listening_addresses(pids):
+    """The addresses on which processes `pids` listen for TCP connections, from /proc/net/tcp and tcp6."""
+    inodes = set()
+    for pid in pids:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = []
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        with open(f"/proc/net/{table}") as f:
+            for row in list(f)[1:]:
+                fields = row.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "0A" and inode in inodes:  # 0A: LISTEN
+                    address, port = local.split(":")
+                    raw = bytes.fromhex(address)
+                    # /proc prints each 32-bit word in host (little-endian) order
+                    raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                    ip = ipaddress.ip_address(raw)
+                    found.append((getattr(ip, "ipv4_mapped", None) or ip, int(port, 16)))
+    return found
+
+
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def test_a_local_job_listens_on_loopback_only(tmp_path, data):
+    out = tmp_path / "run"
+    launch = start("launch", "-n", 2, "--", *MLP, "--data-dir", data, "--output-dir", out, "--steps", 100000,
+                   "--checkpoint-interval", 2, "--save-interval", 100000)
+    try:
+        _wait_for(out / "checkpoint.npz", launch)  # training: the coordinator and the collectives are up
+        pids = children(launch.pid)
+        assert len(pids) == 2
+        addresses = listening_addresses(pids)
+        assert addresses, "the job's coordinator and collectives listen somewhere"
+        assert all(address.is_loopback for address, _ in addresses), addresses
+    finally:
+        launch.send_signal(signal.SIGINT)
+        printed, _ = launch.communicate(timeout=120)
+    assert launch.returncode == 130, printed
+
+
 def test_a_coordinator_that_does_not_answer_is_one_line_and_writes_nothing(tmp_path, data):
     result = gan_keras(*DCGAN, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2,
                        "--num-processes", 2, "--process-id", 1, "--coordinator", f"127.0.0.1:{free_port()}",
                        env=environment(GAN_KERAS_CONNECT_SECONDS="3"))
     assert result.returncode == 1 and len(errors(result)) == 1 and "could not join the job" in errors(result)[0]
+    assert not os.path.exists(tmp_path / "run")
+
+
+def no_abort(status, text):
+    """A process that ended with one line of its own: no SIGABRT (134 or -6), no C++ or Python trace."""
+    assert status not in (134, -6) and "Check failure" not in text and "Traceback" not in text, text
+    return [line for line in text.splitlines() if "error:" in line]
+
+
+def test_process_0_alone_stops_with_one_line_when_nobody_joins(tmp_path, data):
+    result = gan_keras(*MLP, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2,
+                       "--num-processes", 2, "--process-id", 0, "--coordinator", f"127.0.0.1:{free_port()}",
+                       env=environment(GAN_KERAS_CONNECT_SECONDS="3"))
+    lines = no_abort(result.returncode, result.stdout + result.stderr)
+    assert result.returncode == 1 and len(lines) == 1
+    assert "process 0 of 2: process 1 did not join within 3 s" in lines[0]
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("second, status, words", [
+    (["--no-such-flag"], 1, "process 1 did not join within 5 s"),  # refused before it knows the job: process 0 waits
+    (["--engine", "book"], 2, "process 1 of 2 refused to start: --num-processes 2 needs --engine compiled"),
+])
+def test_process_0_started_by_hand_stops_with_one_line_when_process_1_refuses(tmp_path, data, second, status, words):
+    port = free_port()
+    job = ["--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2, "--num-processes", 2,
+           "--coordinator", f"127.0.0.1:{port}"]
+    first = start(*MLP, *job, "--process-id", 0, env=environment(GAN_KERAS_CONNECT_SECONDS="5"))
+    refused = gan_keras(*MLP, *job, "--process-id", 1, *second, timeout=120)
+    assert refused.returncode == 2 and len(errors(refused)) == 1, refused.stderr
+    printed, _ = first.communicate(timeout=120)
+    lines = no_abort(first.returncode, printed)
+    assert first.returncode == status and len(lines) == 1 and words in lines[0], printed
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_a_follower_whose_leader_goes_away_before_the_start_stops_with_one_line(tmp_path, data):
+    port = free_port()
+    job = ["--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2, "--num-processes", 3,
+           "--coordinator", f"127.0.0.1:{port}"]
+    leader = start(*MLP, *job, "--process-id", 0)
+    follower = start(*MLP, *job, "--process-id", 1)
+    time.sleep(8)  # both have loaded and met in the roll call; process 2 never comes
+    assert leader.poll() is None and follower.poll() is None
+    leader.kill()
+    printed, _ = follower.communicate(timeout=60)
+    lines = no_abort(follower.returncode, printed)
+    assert follower.returncode == 1 and len(lines) == 1
+    assert "process 1 of 3: process 0 at 127.0.0.1" in lines[0] and "stopped before the job started" in lines[0]
+    leader.communicate()
+
+
+@pytest.mark.parametrize("first, second, words", [
+    ((3, 1), (4, 2), "process 2 was started with --num-processes 4, process 0 with 3"),
+    ((3, 1), (3, 1), "two processes were started with --process-id 1"),
+])
+def test_processes_of_another_count_or_the_same_id_stop_with_one_line_each(tmp_path, data, first, second, words):
+    port = free_port()
+    job = ["--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2, "--coordinator", f"127.0.0.1:{port}"]
+    leader = start(*MLP, *job, "--num-processes", first[0], "--process-id", 0)
+    a = start(*MLP, *job, "--num-processes", first[0], "--process-id", first[1])
+    time.sleep(6)
+    b = start(*MLP, *job, "--num-processes", second[0], "--process-id", second[1])
+    for process in (leader, b):
+        printed, _ = process.communicate(timeout=120)
+        lines = no_abort(process.returncode, printed)
+        assert process.returncode == 2 and len(lines) == 1 and words in lines[0], printed
+    printed, _ = a.communicate(timeout=120)
+    assert a.returncode == 2 and words in printed and len(no_abort(a.returncode, printed)) == 1
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_a_coordinator_address_not_of_process_0_s_machine_is_refused_in_one_line(tmp_path, data):
+    # 192.0.2.1 (TEST-NET-1, RFC 5737) is no address of this machine; binding to it sends nothing anywhere.
+    result = gan_keras(*MLP, "--data-dir", data, "--output-dir", tmp_path / "run", "--steps", 2,
+                       "--num-processes", 2, "--process-id", 0, "--coordinator", "192.0.2.1:29500")
+    lines = no_abort(result.returncode, result.stdout + result.stderr)
+    assert result.returncode == 2 and len(lines) == 1
+    assert "192.0.2.1 is not an address of this machine" in lines[0] and "--coordinator-bind" in lines[0]
+
+
+def test_launch_under_another_backend_refuses_once_before_starting_anything(tmp_path):
+    result = gan_keras("launch", "-n", 2, "--", *MLP, "--output-dir", tmp_path / "run", "--steps", 2,
+                       env=environment(KERAS_BACKEND="tensorflow"))
+    assert result.returncode == 2 and len(errors(result)) == 1, result.stdout + result.stderr
+    assert "JAX backend only" in errors(result)[0] and "[0]" not in result.stdout
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_launch_reports_a_process_s_refusal_as_its_one_line_without_a_trace(tmp_path, data):
+    # Process 1 refuses an option of another GAN at once; process 0 is still loading when it does.
+    result = gan_keras("launch", "-n", 2, "--", *MLP, "--data-dir", data, "--output-dir", tmp_path / "run",
+                       "--steps", 2, "--engine", "book")
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr, result.stdout
+    said = [line for line in result.stdout.splitlines() if line.startswith("launch: ")]
+    assert said and "ended with exit status 2: gan-keras: error:" in said[0] and "--engine compiled" in said[0]
     assert not os.path.exists(tmp_path / "run")
 
 

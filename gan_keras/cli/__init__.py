@@ -30,6 +30,7 @@ from typing import Callable
 
 from gan_keras.cli import flags
 from gan_keras.cli.commands import train as train_gan
+from gan_keras.core.errors import EXIT_INTERRUPTED
 from gan_keras.recipes import RECIPES
 
 
@@ -108,8 +109,12 @@ def build_parser(prog="gan-keras"):
 
 def main(argv=None):
     """Entry point of `gan-keras` and `python -m gan_keras`; exits with the command's status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the flags are read: one line, as during the command
+        print("interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(flags.run_guarded(lambda: args._run(args), prog=parser.prog))
 
 

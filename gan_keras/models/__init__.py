@@ -7,6 +7,7 @@ Modules:
     gaussian: the 1-D Gaussian GAN ("GANs in 50 lines"), a sampler of one real number.
     pix2pix: the U-Net generator and PatchGAN discriminator (Isola et al., 2017) at 28x28.
     srgan: SRResNet (sub-pixel upsampling), the SRGAN discriminator, the VGG19 content loss.
+    upsampling: the layers of the SR generators (sub-pixel rearrangement, bicubic residual).
     stackgan: the text encoder, conditioning augmentation, Stage-I/II generators, the matching-aware
         discriminator.
 
@@ -18,4 +19,4 @@ May import: `gan_keras.core` only.
 """
 
 # The modules that define custom layers: importing them registers the layers.
-from gan_keras.models import gaussian, srgan, stackgan  # noqa: F401
+from gan_keras.models import gaussian, srgan, stackgan, upsampling  # noqa: F401

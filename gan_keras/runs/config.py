@@ -93,6 +93,10 @@ class RunConfig(Config):
                                               "--engine compiled; default: $KERAS_DISTRIBUTION_NUM_PROCESSES, else "
                                               "1); `gan-keras launch -n N -- train ...` starts N on this machine",
                                         check=positive_or_none, kind=int, metavar="N")
+    coordinator_bind: str | None = setting(None, "HOST:PORT that process 0's coordinator listens on (default: the "
+                                                 "--coordinator address itself, never every interface unless "
+                                                 "given, e.g. 0.0.0.0:PORT behind NAT)", kind=str,
+                                           metavar="HOST:PORT")
     process_id: int | None = setting(None, "this process's id in the job, 0..N-1; process 0 writes the run folder, "
                                            "the others write nothing (default: $KERAS_DISTRIBUTION_PROCESS_ID)",
                                      check=non_negative_or_none, kind=int, metavar="I")
@@ -102,7 +106,7 @@ class RunConfig(Config):
     # Flags of which at most one may be given.
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
     # A job's own settings, and the machine's own paths and display: what its processes may differ in.
-    JOB_FIELDS = ("coordinator", "num_processes", "process_id")
+    JOB_FIELDS = ("coordinator", "coordinator_bind", "num_processes", "process_id")
     LOCAL_FIELDS = ("output_dir", "data_dir", "tensorboard", "progress")
 
     def validate(self):

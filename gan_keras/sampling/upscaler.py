@@ -110,7 +110,7 @@ def upscale_image(generator, image, alpha=None, tile=None, progress=True, name="
             smaller than the generator takes (`min_input_side`).
     """
     # Keras loads with the models when an image is upscaled, not while the command's flags are parsed.
-    from gan_keras.models.srgan import min_input_side
+    from gan_keras.models.upsampling import min_input_side
 
     height, width, channels = image.shape
     least = min_input_side(generator.model)

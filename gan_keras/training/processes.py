@@ -8,9 +8,16 @@ GPUs). Process 0, the leader, does everything a one-process run does (run
 folder, lock, checkpoints, grids, history, evaluation); the others, the
 followers, write nothing and only repeat the leader's engine calls:
 
-1. `initialize(group)` joins the job: `jax.distributed.initialize` (what
-   `keras.distribution.initialize` calls; called here directly, to pass the
-   timeouts), before any JAX computation.
+1. `initialize(group)` joins the job, in two steps. First a roll call on
+   the coordinator's port (plain TCP, a line each way): every follower says
+   it is ready (or that it refused its flags), and the leader answers when
+   all are there, or stops them all with one line. Only then
+   `jax.distributed.initialize` (what `keras.distribution.initialize`
+   calls; called here directly, to pass the timeouts and the address its
+   service listens on), before any JAX computation. So a partner that
+   refuses, one that never comes and a leader that goes away end every
+   process with one line and exit status 1 or 2, never in JAX's abort
+   (which a coordination service that waits in vain ends with).
 2. `check_same(settings)`: every process compares the settings it was
    started with (all flags but the three of the job); a difference stops all
    of them with one line naming the process and the settings.
@@ -21,6 +28,14 @@ followers, write nothing and only repeat the leader's engine calls:
    the leader sizes its calls as a one-process run does, the followers run
    the same ones) and `STOP status` (the leader's run ended with this exit
    status, also before it built an engine, e.g. a refused run folder).
+
+Where it listens: the leader's roll call and JAX's coordination service
+listen on the coordinator's address only (`bind_address`; or on
+`--coordinator-bind`), so a job on 127.0.0.1 opens no port on a network
+interface; for such a local job the CPU collectives (gloo) listen on
+127.0.0.1 too (`_jax_internals.loopback_collectives`). Neither JAX's
+service nor gloo authenticates or encrypts: a job of several machines
+belongs on a trusted network.
 
 Faults: a process that dies makes the next collective of the others fail
 (gloo: "connection closed by peer"); they stop with one line (`PeerLost`,
@@ -37,6 +52,7 @@ import sys
 import numpy as np
 
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
+from gan_keras.training import roll_call
 
 ENV_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
 ENV_COUNT = "KERAS_DISTRIBUTION_NUM_PROCESSES"
@@ -134,17 +150,23 @@ def check_backend(backend):
                         f"use --devices N instead", EXIT_USAGE)
 
 
-def initialize(group):
-    """Joins the job (`jax.distributed.initialize`), before any JAX computation.
+def initialize(group, bind=None):
+    """Joins the job: the roll call, then `jax.distributed.initialize`, before any JAX computation.
 
     Waits up to `GAN_KERAS_CONNECT_SECONDS` (default 60) for every process
     to join; a process silent for `GAN_KERAS_HEARTBEAT_SECONDS` (default
     30) later is taken for dead.
 
+    Args:
+        group: This process's `ProcessGroup`.
+        bind: The leader's listening "HOST:PORT" (see `bind_address`), or None.
+
     Raises:
-        UserError: (exit status 1) if the coordinator does not answer in
-            time (a follower), one line. (Process 0 waiting for a process that
-            never comes is ended by JAX itself after the same time.)
+        UserError: one line, in every process: (exit status 2) a process
+            refused its flags, or was started with another process count or
+            the same id as another, or the coordinator's address is not one
+            of the leader's machine; (exit status 1) a process did not come
+            in time, or the leader went away.
     """
     global _group
     # Only for a job of several processes: JAX loads here, before Keras computes anything.
@@ -152,11 +174,20 @@ def initialize(group):
 
     connect = _seconds("GAN_KERAS_CONNECT_SECONDS", CONNECT_SECONDS)
     heartbeat = _seconds("GAN_KERAS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
-    if not group.leader:  # JAX aborts the process (no exception) when the coordinator never answers
-        _wait_for_coordinator(group, connect)
+    host, port = roll_call.bind_address(group, bind) if group.leader else (None, None)
+    if group.leader:
+        roll_call.RollCall(group, host, port, connect).run()
+    else:
+        roll_call.answer(group, connect)
+        roll_call.wait_for_coordinator(group, connect)  # JAX's service starts after the roll call
+    if roll_call.is_loopback(group):
+        from gan_keras.training import _jax_internals
+
+        _jax_internals.loopback_collectives()
+    listen = (f"[{host}]:{port}" if ":" in host else f"{host}:{port}") if group.leader else None
     try:
         jax.distributed.initialize(group.coordinator, group.count, group.index, initialization_timeout=connect,
-                                   heartbeat_timeout_seconds=heartbeat)
+                                   heartbeat_timeout_seconds=heartbeat, coordinator_bind_address=listen)
         found = jax.process_count()
     except Exception as error:  # jax raises RuntimeError/XlaRuntimeError/ValueError with long texts
         raise UserError(f"process {group.index} of {group.count} could not join the job at {group.coordinator} "
@@ -164,25 +195,6 @@ def initialize(group):
     if found != group.count:
         raise UserError(f"the job has {found} processes, not {group.count}", EXIT_USAGE)
     _group = group
-
-
-def _wait_for_coordinator(group, seconds):
-    """Waits until process 0's coordinator accepts connections; one line (exit status 1) after `seconds`."""
-    import socket
-    import time
-
-    host, _, port = group.coordinator.rpartition(":")
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with socket.create_connection((host.strip("[]"), int(port)), timeout=1):
-                return
-        except OSError as error:
-            if time.monotonic() >= deadline:
-                raise UserError(f"process {group.index} of {group.count} could not join the job: no coordinator "
-                                f"answers at {group.coordinator} within {seconds} s ({error.strerror or error}); "
-                                f"start process 0 there, or check the address") from None
-            time.sleep(0.5)
 
 
 def _seconds(name, default):

@@ -9,10 +9,14 @@ so that they form one job (`gan_keras.training.processes`): process 0 writes the
 run folder, the others compute their share of every batch. Every output line
 is prefixed with its process id ("[0] ..."). Ctrl-C (SIGINT) and SIGTERM go to
 process 0, which saves its checkpoint and stops the others. When a process
-ends with an error or is killed, the launcher says which in one line, asks
-process 0 to stop (SIGINT), and kills what still runs after `--grace` seconds.
-The exit status is the first failing process's (128 + the signal's number for
-a killed one), else 0.
+ends with an error or is killed, the launcher gives the others
+`REPORT_SECONDS` to end on their own (a refusal of the flags ends them all
+with their own line), then says in one line which process failed and its own
+error line, asks what still runs to stop (SIGINT: process 0, or every
+process while process 0 is gone), and kills what still runs after `--grace`
+seconds. The exit status is the first failing process's (128 + the signal's
+number for a killed one), else 0. A backend other than JAX is refused
+before any process starts.
 """
 
 import argparse
@@ -27,7 +31,8 @@ import time
 from gan_keras.cli import flags
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
-JOB_FLAGS = ("--coordinator", "--num-processes", "--process-id")
+JOB_FLAGS = ("--coordinator", "--coordinator-bind", "--num-processes", "--process-id")
+REPORT_SECONDS = 10  # after a failure, how long the other processes may take to end on their own
 
 
 def add_arguments(parser):
@@ -49,6 +54,13 @@ def run(args):
     given = [flag for flag in JOB_FLAGS for word in command if word == flag or word.startswith(flag + "=")]
     if given:
         raise UserError(f"launch sets {given[0]} for every process: leave it out of the command", EXIT_USAGE)
+    flags.quiet_tensorflow()
+    # Keras loads here, once, before any process starts: its backend decides whether a job can run at all.
+    import keras
+
+    from gan_keras.training.processes import check_backend
+
+    check_backend(keras.config.backend())
     coordinator = args.coordinator or f"127.0.0.1:{free_port()}"
     job = Job(command, args.num_processes, coordinator, args.grace)
     return job.run()
@@ -70,14 +82,17 @@ class Job:
         self.failed = None  # (index, status) of the first failing process
         self.stopping_since = None
         self.requested = False  # a stop asked for with SIGINT/SIGTERM
+        self.failed_since = None  # when the first failure was seen (the others may still report their own)
+        self.reported = False
+        self.last_error = {}  # index -> the last error line a process printed
         self.lock = threading.Lock()
 
     def run(self):
         previous = {sig: signal.signal(sig, self._forward) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            readers = [self._start(i) for i in range(self.count)]
+            self.readers = [self._start(i) for i in range(self.count)]
             self._watch()
-            for reader in readers:
+            for reader in self.readers:
                 reader.join(timeout=5)
         finally:
             for sig, handler in previous.items():
@@ -101,8 +116,11 @@ class Job:
 
     def _prefix(self, index, stream):
         for line in iter(stream.readline, b""):
+            text = line.decode(errors="replace")
             with self.lock:
-                sys.stdout.write(f"[{index}] " + line.decode(errors="replace"))
+                if "error: " in text:
+                    self.last_error[index] = text.strip()
+                sys.stdout.write(f"[{index}] " + text)
                 sys.stdout.flush()
 
     def _forward(self, signum, frame):
@@ -115,6 +133,7 @@ class Job:
     def _watch(self):
         while any(p.poll() is None for p in self.processes):
             self._note_failure()
+            self._stop_after_failure()
             if self.stopping_since is not None and time.monotonic() - self.stopping_since > self.grace:
                 for index, process in enumerate(self.processes):
                     if process.poll() is None:
@@ -123,9 +142,13 @@ class Job:
                 self.stopping_since = None
             time.sleep(0.1)
         self._note_failure()
+        if self.failed is not None and not self.requested and not self.reported:  # all ended on their own
+            for reader in self.readers:
+                reader.join(timeout=5)  # their last lines first
+            self._report()
 
     def _note_failure(self):
-        """The first failure, said once: a killed process before one that stopped because of it."""
+        """The first failure, noted once: a killed process before one that stopped because of it."""
         if self.failed is not None:
             return
         ended = [(i, p.returncode) for i, p in enumerate(self.processes) if p.poll() is not None and p.returncode]
@@ -133,13 +156,30 @@ class Job:
             return
         index, code = min(ended, key=lambda item: (item[1] >= 0, item[0]))  # killed by a signal first
         self.failed = (index, self._status(code))
-        running = any(p.poll() is None for p in self.processes)
+        # A killed process says nothing itself and leaves the others waiting in a collective: stopped at once.
+        self.failed_since = time.monotonic() - (REPORT_SECONDS if code < 0 else 0)
+
+    def _stop_after_failure(self):
+        """`REPORT_SECONDS` after a failure, the failure said in one line, and what still runs asked to stop."""
+        if self.failed_since is None or time.monotonic() - self.failed_since < REPORT_SECONDS:
+            return
+        self.failed_since = None
         if self.requested:
             return
-        self._say(f"process {index} {self._describe(code)}" + ("; stopping the others" if running else ""))
+        self._report()
+        running = [i for i, p in enumerate(self.processes) if p.poll() is None]
         if running:
-            self._signal(0, signal.SIGINT)
+            self._say(f"stopping process{'es' if len(running) > 1 else ''} {', '.join(map(str, running))}")
+            for index in ([0] if 0 in running else running):  # process 0 stops the others; without it, each
+                self._signal(index, signal.SIGINT)
             self.stopping_since = time.monotonic()
+
+    def _report(self):
+        self.reported = True
+        index, _ = self.failed
+        code = self.processes[index].returncode
+        said = self.last_error.get(index)
+        self._say(f"process {index} {self._describe(code)}" + (f": {said}" if said else ""))
 
     def _signal(self, index, sig):
         process = self.processes[index] if index < len(self.processes) else None

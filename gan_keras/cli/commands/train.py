@@ -94,6 +94,9 @@ def run(args, recipe):
 
     group = processes.group_from(config.coordinator, config.num_processes, config.process_id)
     if group is None:
+        if config.coordinator_bind is not None:
+            raise UserError("--coordinator-bind is where process 0 of a job listens: it needs --num-processes N",
+                            EXIT_USAGE)
         return _train(recipe, model, options, config)
     _join(group, recipe, model, config)
     if group.leader:
@@ -105,6 +108,32 @@ def run(args, recipe):
 
 def _join(group, recipe, model, config):
     """Checks a job's flags, joins it and compares every process's settings (see `gan_keras.training.processes`)."""
+    # A job's modules load only for a job, after the flags are parsed.
+    from gan_keras.training import processes, roll_call
+
+    try:
+        _check_job(group, recipe, config)
+    except UserError as error:  # a follower's refusal stops the leader at once, not after its wait
+        roll_call.refuse(group, str(error))
+        raise
+    processes.initialize(group, config.coordinator_bind)
+    settings = {"gan": recipe.name, **model.to_json(),
+                **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS + config.LOCAL_FIELDS}}
+    processes.check_same(settings)
+    # Imported after joining: JAX must not compute before `jax.distributed.initialize`.
+    import jax
+
+    devices = len(jax.devices())
+    if config.batch_size is not None and config.batch_size % devices:
+        raise UserError(f"--batch-size {config.batch_size} does not split over the job's {devices} devices: use a "
+                        f"multiple of {devices}", EXIT_USAGE)
+    if not group.leader:
+        print(f"Process {group.index} of {group.count}: follows process 0, which writes {config.output_dir}; this "
+              f"process writes no file")
+
+
+def _check_job(group, recipe, config):
+    """Refuses what a job cannot run (exit status 2, one line)."""
     # A job's module loads only for a job, after the flags are parsed.
     from gan_keras.training import processes
 
@@ -122,20 +151,6 @@ def _join(group, recipe, model, config):
     import keras
 
     processes.check_backend(keras.config.backend())
-    processes.initialize(group)
-    settings = {"gan": recipe.name, **model.to_json(),
-                **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS + config.LOCAL_FIELDS}}
-    processes.check_same(settings)
-    # Imported after joining: JAX must not compute before `jax.distributed.initialize`.
-    import jax
-
-    devices = len(jax.devices())
-    if config.batch_size is not None and config.batch_size % devices:
-        raise UserError(f"--batch-size {config.batch_size} does not split over the job's {devices} devices: use a "
-                        f"multiple of {devices}", EXIT_USAGE)
-    if not group.leader:
-        print(f"Process {group.index} of {group.count}: follows process 0, which writes {config.output_dir}; this "
-              f"process writes no file")
 
 
 def _follow(recipe, model, config):
