@@ -213,3 +213,81 @@ def test_every_image_generator_can_be_averaged(name, small_reestimation):
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(copy), old, err_msg=copy.path)
     if name.endswith("2"):
         assert not gan.previous_stage.trainable and len(trained) < len(gan.generator.weights)
+
+
+# --- the warm-up: min(decay, (1 + t) / (warmup + t)) after step t ----------------------------------------
+
+
+def test_the_warm_up_decay_follows_the_step():
+    assert ema_module.warmed_decay(0.999, 1) == 2 / 11
+    assert ema_module.warmed_decay(0.999, 100) == 101 / 110
+    assert ema_module.warmed_decay(0.999, 8990) == 0.999  # 8991 / 9000 = 0.999 exactly: the ramp ends
+    assert ema_module.warmed_decay(0.9, 100) == 0.9
+    assert ema_module.warmed_decay(0.999, 5, warmup=0) == 0.999
+    assert ema_module.warmed_decay(0.999, None) == 0.999
+    assert ema_module.warmed_decay(0.999, 3, warmup=5) == 4 / 8
+
+
+def test_updates_in_the_warm_up_average_hand_made_weights_exactly():
+    generator = _dense([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5])
+    average = GeneratorAverage(generator, decay=0.999)  # warmup 10 by default
+    generator.layers[1].set_weights([np.full((2, 2), 12.0, np.float32), np.zeros(2, np.float32)])
+    average.update(step=1)  # d = 2/11: 2/11 * 1 + 9/11 * 12 = 10
+    average.update(step=2)  # d = 3/12: 0.25 * 10 + 0.75 * 12 = 11.5
+    np.testing.assert_allclose(average.model.get_weights()[0][0, 0], 11.5, rtol=1e-6)
+    np.testing.assert_allclose(average.model.get_weights()[1][0], 0.5 * (2 / 11) * 0.25, rtol=1e-6)
+    fixed = GeneratorAverage(_dense([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5]), decay=0.75, warmup=0)
+    fixed.update(step=1)  # no ramp: the decay itself
+    np.testing.assert_allclose(fixed.model.get_weights()[0][0, 0], 1.0)
+    with pytest.raises(ValueError, match="warmup"):
+        GeneratorAverage(generator, decay=0.9, warmup=1)
+    with pytest.raises(ConfigError, match="--ema-warmup"):
+        RunConfig(ema=0.9, ema_warmup=1)
+    with pytest.raises(ConfigError, match="--ema-warmup .*needs --ema"):
+        RunConfig(ema=0.0, ema_warmup=5)
+
+
+def test_the_flag_default_is_the_module_s_warm_up():
+    from gan_keras.runs.config import EMA_WARMUP
+
+    assert EMA_WARMUP == ema_module.WARMUP == RunConfig().ema_warmup
+
+
+def _mlp_run(output_dir, engine, steps_per_call=1, **overrides):
+    from gan_keras.recipes import MLPConfig
+
+    settings = dict(output_dir=str(output_dir), batch_size=4, steps=8, save_interval=100, checkpoint_interval=100,
+                    seed=5, progress=False, engine=engine, ema=0.999)
+    if engine == "compiled":
+        settings["steps_per_call"] = steps_per_call
+    settings.update(overrides)
+    source = ArraySource(_tiny_images(), batch_size=4, seed=5)
+    return run_training(RunConfig(**settings), lambda: build_mlp_gan(8, jit_compile=False), source,
+                        model="mlp_gan", model_config=MLPConfig(latent_dim=8))
+
+
+def _trainable(path):
+    return [keras.ops.convert_to_numpy(w) for w in keras.models.load_model(str(path), compile=False).trainable_weights]
+
+
+def test_the_warm_up_is_the_same_on_both_engines_and_counts_a_call_of_k_steps_as_k(tmp_path, monkeypatch):
+    from gan_keras.training import loop
+
+    monkeypatch.setattr(loop, "CALL_SECONDS", None)  # calls of --steps-per-call steps, as with --deterministic
+    _mlp_run(tmp_path / "book", "book", keep_generators="4")
+    _mlp_run(tmp_path / "compiled", "compiled")
+    _mlp_run(tmp_path / "calls", "compiled", steps_per_call=4, keep_generators="4")  # calls of steps 1-4, 5-8
+    book, compiled = _trainable(tmp_path / "book" / "ema_generator.keras"), _trainable(
+        tmp_path / "compiled" / "ema_generator.keras")
+    for a, b in zip(book, compiled):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+    # A call of 4 steps hands back its last weights once; its 4 updates use the decays of steps 1-4 (5-8):
+    # ema_8 = p2 * (p1 * w_0 + (1 - p1) * w_4) + (1 - p2) * w_8.
+    keras.utils.set_random_seed(5)
+    w0 = [keras.ops.convert_to_numpy(w) for w in build_mlp_gan(8, jit_compile=False).generator.trainable_weights]
+    w4 = _trainable(tmp_path / "calls" / "generators" / "step_0000004.keras")
+    w8 = _trainable(tmp_path / "calls" / "generator.keras")
+    p1 = np.prod([ema_module.warmed_decay(0.999, t) for t in range(1, 5)])
+    p2 = np.prod([ema_module.warmed_decay(0.999, t) for t in range(5, 9)])
+    for got, a, b, c in zip(_trainable(tmp_path / "calls" / "ema_generator.keras"), w0, w4, w8):
+        np.testing.assert_allclose(got, p2 * (p1 * a + (1 - p1) * b) + (1 - p2) * c, rtol=1e-4, atol=1e-6)

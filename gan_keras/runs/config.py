@@ -19,6 +19,8 @@ from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
 # The compiled engine's default steps per call (README, "Engines"): on an H200 K = 32 ran within 8% of
 # K = 128, and a smaller K stops sooner on Ctrl-C (at the end of the call) on a CPU.
 STEPS_PER_CALL = 32
+# = gan_keras.training.ema.WARMUP (not imported: it loads Keras, and this module loads while flags are parsed).
+EMA_WARMUP = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +81,12 @@ class RunConfig(Config):
                               "(e.g. 0.999; 0: off), its BatchNormalization statistics re-estimated before each "
                               "use; saved as ema_generator.keras, graded beside the generator",
                          check=decay_value, metavar="DECAY")
+    ema_warmup: int = setting(EMA_WARMUP, "ramp of the average's decay over the first steps: min(DECAY, "
+                                          "(1 + t) / (W + t)) after step t, as TensorFlow's "
+                                          "ExponentialMovingAverage(num_updates) (0: off)",
+                              check=lambda value: None if value == 0 or (isinstance(value, int) and not isinstance(
+                                  value, bool) and value >= 2) else f"must be 0 (off) or an integer >= 2, got "
+                                                                    f"{value!r}", kind=int, metavar="W")
     keep_generators: str | None = setting(None, "keep the generator every N steps (or 'epoch') as "
                                                 "generators/step_NNNNNNN.keras, with its metrics when evaluated",
                                           check=step_interval, kind=str, metavar="N")
@@ -116,6 +124,8 @@ class RunConfig(Config):
             raise ConfigError("devices", "needs --engine compiled (the book's train_on_batch does not split batches)")
         if self.devices > 1 and self.batch_size is not None and self.batch_size % self.devices:
             raise ConfigError("batch_size", f"must be a multiple of --devices {self.devices}, got {self.batch_size}")
+        if not self.ema and self.ema_warmup != EMA_WARMUP:
+            raise ConfigError("ema_warmup", "ramps up the averaged generator: it needs --ema DECAY")
         if self.resume and self.overwrite:
             raise ConfigError("resume", "and --overwrite exclude each other")
         if not self.evaluate and (self.eval_interval is not None or self.eval_n is not None):

@@ -47,6 +47,8 @@ def checkpoint_settings(config, model="gan", model_config=None):
         "batch_size": 32, "latent_dim": 100, "discriminator_norm": "batch"}`.
     """
     settings = {"model": model, **{name: getattr(config, name) for name in RunConfig.RESUME_FIELDS}}
+    if config.ema:  # the average's ramp matters only where there is an average
+        settings["ema_warmup"] = config.ema_warmup
     if model_config is not None:
         settings.update(model_config.resume_json())
     return settings
@@ -223,7 +225,8 @@ def _build(config, training, averaged=True):
     with dtype_policy(config.precision), data_parallel_scope(config.devices):
         gan = dataclasses.replace(training.build(), name=training.model)
         if config.ema and averaged:
-            gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed))
+            gan = dataclasses.replace(gan, ema=GeneratorAverage(gan.generator, config.ema, config.seed,
+                                                                warmup=config.ema_warmup))
     return gan
 
 

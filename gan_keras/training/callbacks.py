@@ -23,7 +23,7 @@ class AverageUpdater(Callback):
     """Moves the averaged generator (`GAN.ema`, see `gan_keras.training.ema`) after every step; runs first."""
 
     def on_step_end(self, run, logs):
-        run.gan.ema.update()
+        run.gan.ema.update(run.step)  # the warm-up's decay comes from the step: a resumed run goes on exactly
 
 
 def generator_of(run, averaged):

@@ -21,7 +21,7 @@ from gan_keras.core.gan import non_finite_variables
 
 FORMAT_VERSION = 1
 # Settings added after the first checkpoints were written, and the value those runs had.
-MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False}
+MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False, "ema_warmup": 0}  # what older checkpoints lack
 
 
 class CheckpointError(UserError):

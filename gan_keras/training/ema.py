@@ -6,7 +6,23 @@ little towards the generator's:
     w_ema <- decay * w_ema + (1 - decay) * w
 
 so they average the last ~1 / (1 - decay) steps (StyleGAN, BigGAN and
-keras-io's `gan_ada` keep such a generator). A BatchNormalization layer's
+keras-io's `gan_ada` keep such a generator).
+
+Warm-up: the average starts as a copy of the untrained generator, and with
+a fixed decay of 0.999 that copy still weighs 0.999**468 = 63% after a
+whole epoch of Fashion-MNIST at batch 128, so short runs would show noise
+under the averaged name. So the decay of the update after step t (1-based)
+ramps up as TensorFlow's `ExponentialMovingAverage(num_updates=t)` does:
+
+    decay_t = min(decay, (1 + t) / (warmup + t))      (warmup = 10 by default)
+
+The average then spans about the last (warmup + t) / (warmup - 1) steps,
+~11% of the run so far with 10, until it reaches `decay` (0.999: after
+8,990 steps); `warmup=0` turns the ramp off. The decay depends on the step
+alone, so a resumed run continues it exactly, and the compiled engine's K
+updates of one call use the decays of their own K steps.
+
+A BatchNormalization layer's
 moving statistics describe the activations of the weights that produced
 them, not of averaged weights, so they are not averaged: before the averaged
 generator is used (grids, evaluation, saving) they are re-estimated from
@@ -30,6 +46,24 @@ from gan_keras.core.combined import all_layers
 BN_SAMPLES = 2048  # generator inputs per re-estimation (noise GANs)
 BN_SAMPLES_DATA = 256  # for GANs whose inputs are images or captions from the data (larger images)
 BN_CHUNK = 256  # inputs per forward pass of a re-estimation
+WARMUP = 10  # the ramp of TensorFlow's ExponentialMovingAverage(num_updates): (1 + t) / (10 + t)
+
+
+def warmed_decay(decay, step, warmup=WARMUP):
+    """The decay of the averaging update after `step`: `min(decay, (1 + step) / (warmup + step))`.
+
+    Args:
+        decay: The long-run decay, in (0, 1).
+        step: The 1-based training step just done (None: `decay` itself).
+        warmup: The ramp's offset, an integer >= 2; 0 for no ramp.
+
+    Returns:
+        The decay as a float, e.g. `warmed_decay(0.999, 1) == 2 / 11`,
+        `warmed_decay(0.999, 100) == 101 / 110`, `warmed_decay(0.999, 9000) == 0.999`.
+    """
+    if not warmup or step is None:
+        return float(decay)
+    return min(float(decay), (1.0 + step) / (warmup + step))
 
 
 class GeneratorAverage:
@@ -37,21 +71,28 @@ class GeneratorAverage:
 
     Args:
         generator: The GAN's generator (a functional or Sequential model).
-        decay: In (0, 1): the weight of the old average at each update.
+        decay: In (0, 1): the weight of the old average at each update, in
+            the long run.
         seed: Seed of the re-estimation inputs (drawn from `(seed, 0, 2)`,
             the same at every re-estimation).
+        warmup: The ramp of the decay over the first steps (`warmed_decay`);
+            0: the fixed `decay` from the first step.
 
     Attributes:
         model: The averaged generator, same architecture; starts equal to
             `generator`.
         decay: As given.
+        warmup: As given.
     """
 
-    def __init__(self, generator, decay, seed=0):
+    def __init__(self, generator, decay, seed=0, warmup=WARMUP):
         if not 0.0 < decay < 1.0:
             raise ValueError(f"decay must be in (0, 1), got {decay}")
+        if warmup != 0 and (not isinstance(warmup, int) or warmup < 2):
+            raise ValueError(f"warmup must be 0 (off) or an integer >= 2, got {warmup!r}")
         self.model = keras.models.clone_model(generator)
         self.decay = float(decay)
+        self.warmup = warmup
         self.seed = seed
         if [tuple(v.shape) for v in self.model.variables] != [tuple(v.shape) for v in generator.variables]:
             raise ValueError("the averaged generator's variables do not match the generator's")
@@ -66,9 +107,14 @@ class GeneratorAverage:
                        if isinstance(original, keras.layers.BatchNormalization) and original.trainable]
         self._estimated = False
 
-    def update(self):
-        """One averaging step: `w_ema <- decay * w_ema + (1 - decay) * w` for every trainable weight."""
-        decay = np.float32(self.decay)
+    def update(self, step=None):
+        """One averaging step: `w_ema <- d * w_ema + (1 - d) * w` for every trainable weight.
+
+        Args:
+            step: The 1-based training step just done; `d` is
+                `warmed_decay(decay, step, warmup)` (None: `decay`).
+        """
+        decay = np.float32(warmed_decay(self.decay, step, self.warmup))
         rest = np.float32(1.0) - decay
         for average, weight in self._pairs:
             average.assign(keras.ops.add(keras.ops.multiply(average.value, decay),

@@ -17,7 +17,7 @@ from gan_keras.core.errors import EXIT_USAGE, UserError
 # RunConfig fields whose flags depend on the recipe.
 _DATA_FIELDS = ("data_dir",)
 _EVAL_FIELDS = ("eval_interval", "eval_n")
-_IMAGE_FIELDS = ("ema", "keep_generators")  # of the GANs that draw images (`Recipe.images`)
+_IMAGE_FIELDS = ("ema", "ema_warmup", "keep_generators")  # of the GANs that draw images (`Recipe.images`)
 
 
 def add_arguments(parser, recipe):
