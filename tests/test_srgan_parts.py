@@ -247,7 +247,7 @@ def test_metrics_reject_bad_arguments(call):
 # --- the photo configuration: residual over bicubic ----------------------------------------------------------
 
 def test_bicubic_phases_are_keys_kernel_rows_that_sum_to_one():
-    from gan_keras.models.srgan import bicubic_phases
+    from gan_keras.models.upsampling import bicubic_phases
 
     phases = bicubic_phases(4)
     np.testing.assert_allclose(phases.sum(axis=1), 1.0, atol=1e-12)
@@ -259,7 +259,8 @@ def test_bicubic_phases_are_keys_kernel_rows_that_sum_to_one():
 
 
 def test_an_untrained_photo_generator_is_bicubic_upscaling():
-    from gan_keras.models.srgan import PHOTO_CONFIG, BicubicResidual
+    from gan_keras.models.srgan import PHOTO_CONFIG
+    from gan_keras.models.upsampling import BicubicResidual
 
     generator = build_srresnet(**PHOTO_CONFIG["generator"])
     assert count(generator.trainable_weights) == count(generator.weights) == 671_664  # no BatchNormalization
@@ -277,7 +278,7 @@ def test_an_untrained_photo_generator_is_bicubic_upscaling():
 
 
 def test_the_bicubic_residual_keeps_a_constant_and_clips():
-    from gan_keras.models.srgan import BicubicResidual
+    from gan_keras.models.upsampling import BicubicResidual
 
     flat = np.full((1, 3, 5, 1), 0.25, "float32")
     np.testing.assert_allclose(numpy(BicubicResidual(4)([flat, np.zeros((1, 12, 20, 1), "float32")])), 0.25,

@@ -30,6 +30,7 @@ def loopback_collectives():
     if not CHECKED_JAX[0] <= version < CHECKED_JAX[1]:
         return False
     try:
+        # JAX's private modules load inside the try: a JAX without them leaves gloo where its default puts it.
         from jax._src import config, distributed, xla_bridge
         from jax._src.lib import _jax
 

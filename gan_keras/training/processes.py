@@ -181,6 +181,7 @@ def initialize(group, bind=None):
         roll_call.answer(group, connect)
         roll_call.wait_for_coordinator(group, connect)  # JAX's service starts after the roll call
     if roll_call.is_loopback(group):
+        # JAX's private API loads only for a job on this machine alone, whose collectives it keeps on loopback.
         from gan_keras.training import _jax_internals
 
         _jax_internals.loopback_collectives()
