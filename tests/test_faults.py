@@ -355,6 +355,11 @@ BAD_INPUT = [
     (["train", "dcgan", "--eval-interval", "1", "--steps", "1", "--data-dir", "{data}"], 2,
      ["--eval-n", "test images"]),
     (["train", "dcgan", "--data-dir", "{bad_idx}"], 1, ["train-images-idx3-ubyte.gz"]),
+    (["train", "dcgan", "--data-dir", "{empty}"], 1, ["holds no fashion_mnist data"]),
+    (["train", "srgan", "--dataset", "folder", "--data-dir", "{empty}"], 1, ["holds no .jpg"]),
+    (["train", "srgan", "--dataset", "folder", "--data-dir", "{pipes}"], 1, ["photo.png: not a regular file"]),
+    (["train", "srgan", "--dataset", "folder", "--data-dir", "{root}"], 2, ["inside the data folder", "only ever read"]),
+    (["train", "mlp", "--ema-warmup", "5"], 2, ["--ema-warmup"]),
     (["sample", "--generator", "g.keras", "--out", "x.png", "--seed", "-1"], 2, ["--seed"]),
     (["sample", "--generator", "g.keras", "--out", "x.npz", "--n", "100000000"], 2, ["--n"]),
     (["evaluate", "--real", "--seed", "-1"], 2, ["--seed"]),
@@ -367,14 +372,24 @@ BAD_INPUT = [
 def test_bad_input_is_one_line_with_the_documented_status_and_writes_nothing(tmp_path, tiny_fashion_dir,
                                                                              argv, code, words):
     (tmp_path / "file").write_text("x")
-    places = {"file": tmp_path / "file", "data": tiny_fashion_dir, "bad_idx": tmp_path / "bad_idx"}
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "pipes").mkdir()
+    os.mkfifo(tmp_path / "pipes" / "photo.png")
+    places = {"file": tmp_path / "file", "data": tiny_fashion_dir, "bad_idx": tmp_path / "bad_idx",
+              "empty": tmp_path / "empty", "pipes": tmp_path / "pipes", "root": tmp_path}
     if any("{bad_idx}" in a for a in argv):
         _bad_idx(tmp_path / "bad_idx", tiny_fashion_dir)
     argv = [a.format(**places) for a in argv]
     result = run(argv + ["--output-dir", tmp_path / "out"] if argv[0] == "train" else argv, cwd=tmp_path)
     assert_one_line_error(result, code, *words)
-    written = [] if not (tmp_path / "out").exists() else [n for n in os.listdir(tmp_path / "out") if n != ".lock"]
-    assert written == []
+    assert not (tmp_path / "out").exists()  # a refused run leaves no folder behind, not even its lock
+
+
+def test_an_unknown_keras_backend_is_one_line(tmp_path, tiny_fashion_dir, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "mxnet")
+    result = run(["train", "mlp", "--steps", "1", "--batch-size", "4", "--data-dir", str(tiny_fashion_dir), "--output-dir", str(tmp_path / "out")])
+    assert_one_line_error(result, 2, "Keras cannot load the backend 'mxnet'", "KERAS_BACKEND")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_hand_edited_checkpoint_field_is_refused_in_one_line(tmp_path):

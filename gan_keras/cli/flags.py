@@ -133,6 +133,10 @@ def quiet_tensorflow():
     TensorFlow 2.21 logs several lines (oneDNN, CPU features) to the process's
     stderr while it loads, before its log level applies. They are captured
     here and shown only if the import fails.
+
+    Raises:
+        UserError: (exit status 2) if Keras cannot load its backend (an
+            unknown or uninstalled `KERAS_BACKEND`), in one line.
     """
     # Level 3 also hides grappler's harmless "remapper failed" notices.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -146,6 +150,12 @@ def quiet_tensorflow():
         os.dup2(captured.fileno(), 2)
         try:
             import keras  # noqa: F401
+        except (ImportError, ValueError) as error:  # an unknown or missing backend: Keras raises while it loads
+            os.dup2(saved, 2)
+            backend = os.environ.get("KERAS_BACKEND")
+            raise UserError(f"Keras cannot load {'the backend ' + repr(backend) if backend else 'its backend'} "
+                            f"({' '.join(str(error).split())[:200]}): set KERAS_BACKEND to tensorflow, jax or "
+                            f"torch, with that package installed", EXIT_USAGE) from None
         except BaseException:
             os.dup2(saved, 2)
             captured.seek(0)

@@ -82,20 +82,37 @@ def format_bytes(n):
     return f"{n:.1f} TiB"
 
 
-def check_output_dir(path):
-    """Creates `path` if needed and checks it is a writable directory.
+def check_output_dir(path, data_dirs=()):
+    """Checks that `path` can be the run's folder, without making it (the run makes it once its data loaded).
+
+    Args:
+        path: The run's `--output-dir`.
+        data_dirs: Folders of the user's data (`--data-dir`, `--test-dir`): the
+            run's folder may be neither one of them nor inside one, since a
+            user's data folder is only ever read.
 
     Raises:
-        UserError: if `path` is a file, cannot be created, or is not writable.
+        UserError: (exit status 1) if `path` is a file, or it or the nearest
+            folder above it that exists is not a writable folder; (exit
+            status 2) if it is or lies inside a data folder.
     """
     if os.path.exists(path) and not os.path.isdir(path):
         raise UserError(f"--output-dir {path} exists and is not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot create --output-dir {path}: {error.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UserError(f"--output-dir {path} is not writable")
+    target = os.path.realpath(path)
+    for data in data_dirs:
+        if data is not None and os.path.isdir(data):
+            inside = os.path.relpath(target, os.path.realpath(data))
+            if inside == os.curdir or not inside.startswith(os.pardir):
+                raise UserError(f"--output-dir {path} is inside the data folder {data}, which is only ever read: "
+                                f"choose an --output-dir outside it", EXIT_USAGE)
+    existing = target
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UserError(f"cannot create --output-dir {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"--output-dir {path} is not writable" if existing == target else
+                        f"cannot create --output-dir {path}: {existing} is not writable")
 
 
 def require_file(path, what):

@@ -75,6 +75,7 @@ class RunFolder:
         self._fd = None
         self._root = self  # the locked folder whose list of files this one's are in (see `part`)
         self._listed = set()  # paths in the root's list, relative to the root (while locked)
+        self._created = []  # the folders `lock` made, deepest first (removed again after a refusal)
         self.previous_owner_crashed = False
 
     def __enter__(self):
@@ -83,11 +84,18 @@ class RunFolder:
 
     def __exit__(self, kind, error, trace):
         self.release(clean=kind is None or issubclass(kind, (UserError, KeyboardInterrupt)))
+        if kind is not None and issubclass(kind, UserError):
+            self._remove_if_unused()
         return False
 
     def lock(self):
         """Takes the folder's lock (see the module docstring) and starts listing the files written into it."""
+        missing, folder = [], os.path.abspath(self.path)
+        while not os.path.exists(folder):
+            missing.append(folder)
+            folder = os.path.dirname(folder)
         os.makedirs(self.path, exist_ok=True)
+        self._created = missing
         lock_path = os.path.join(self.path, LOCK_FILE)
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
@@ -154,6 +162,17 @@ class RunFolder:
         finally:
             os.close(self._fd)
             self._fd = None
+
+    def _remove_if_unused(self):
+        """After a refusal: the folders `lock` made go again if the run left nothing in them but its lock."""
+        if not self._created or set(os.listdir(self.path)) - {LOCK_FILE}:
+            return
+        try:
+            os.unlink(os.path.join(self.path, LOCK_FILE))
+            for folder in self._created:
+                os.rmdir(folder)
+        except OSError:
+            pass  # something else appeared meanwhile: it stays
 
     # --- the list of files written ---------------------------------------------------------------
 

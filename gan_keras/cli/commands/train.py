@@ -170,7 +170,8 @@ def _train(recipe, model, options, config):
         from gan_keras.training.devices import check_devices
 
         check_devices(config.devices)
-    checks.check_output_dir(config.output_dir)
+    checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model, "test_dir", None)))
+    flags.quiet_tensorflow()  # some loaders use Keras or TensorFlow (photo crops, edge maps): loaded quietly first
     data = recipe.load(model, config.data_dir) if recipe.load is not None else None
     config = recipe.with_batch_size(config, data)
     if data is not None:
