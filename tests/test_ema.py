@@ -219,10 +219,11 @@ def test_every_image_generator_can_be_averaged(name, small_reestimation):
 
 
 def test_the_warm_up_decay_follows_the_step():
-    assert ema_module.warmed_decay(0.999, 1) == 2 / 11
-    assert ema_module.warmed_decay(0.999, 100) == 101 / 110
-    assert ema_module.warmed_decay(0.999, 8990) == 0.999  # 8991 / 9000 = 0.999 exactly: the ramp ends
-    assert ema_module.warmed_decay(0.9, 100) == 0.9
+    assert ema_module.warmed_decay(0.999, 1) == 2 / 21
+    assert ema_module.warmed_decay(0.999, 100) == 101 / 120
+    assert ema_module.warmed_decay(0.999, 18980) == 0.999  # 18981 / 19000 = 0.999 exactly: the ramp ends
+    assert ema_module.warmed_decay(0.999, 1, warmup=10) == 2 / 11
+    assert ema_module.warmed_decay(0.9, 200) == 0.9  # 201 / 220 > 0.9: the decay itself
     assert ema_module.warmed_decay(0.999, 5, warmup=0) == 0.999
     assert ema_module.warmed_decay(0.999, None) == 0.999
     assert ema_module.warmed_decay(0.999, 3, warmup=5) == 4 / 8
@@ -230,7 +231,7 @@ def test_the_warm_up_decay_follows_the_step():
 
 def test_updates_in_the_warm_up_average_hand_made_weights_exactly():
     generator = _dense([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5])
-    average = GeneratorAverage(generator, decay=0.999)  # warmup 10 by default
+    average = GeneratorAverage(generator, decay=0.999, warmup=10)
     generator.layers[1].set_weights([np.full((2, 2), 12.0, np.float32), np.zeros(2, np.float32)])
     average.update(step=1)  # d = 2/11: 2/11 * 1 + 9/11 * 12 = 10
     average.update(step=2)  # d = 3/12: 0.25 * 10 + 0.75 * 12 = 11.5
@@ -245,6 +246,7 @@ def test_updates_in_the_warm_up_average_hand_made_weights_exactly():
         RunConfig(ema=0.9, ema_warmup=1)
     with pytest.raises(ConfigError, match="--ema-warmup .*needs --ema"):
         RunConfig(ema=0.0, ema_warmup=5)
+    assert GeneratorAverage(generator, decay=0.9).warmup == 20  # the default
 
 
 def test_the_flag_default_is_the_module_s_warm_up():

@@ -20,7 +20,7 @@ from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
 # K = 128, and a smaller K stops sooner on Ctrl-C (at the end of the call) on a CPU.
 STEPS_PER_CALL = 32
 # = gan_keras.training.ema.WARMUP (not imported: it loads Keras, and this module loads while flags are parsed).
-EMA_WARMUP = 10
+EMA_WARMUP = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +82,8 @@ class RunConfig(Config):
                               "use; saved as ema_generator.keras, graded beside the generator",
                          check=decay_value, metavar="DECAY")
     ema_warmup: int = setting(EMA_WARMUP, "ramp of the average's decay over the first steps: min(DECAY, "
-                                          "(1 + t) / (W + t)) after step t, as TensorFlow's "
-                                          "ExponentialMovingAverage(num_updates) (0: off)",
+                                          "(1 + t) / (W + t)) after step t, an average over the last ~5% "
+                                          "of the steps with 20 (0: off)",
                               check=lambda value: None if value == 0 or (isinstance(value, int) and not isinstance(
                                   value, bool) and value >= 2) else f"must be 0 (off) or an integer >= 2, got "
                                                                     f"{value!r}", kind=int, metavar="W")

@@ -12,15 +12,18 @@ Warm-up: the average starts as a copy of the untrained generator, and with
 a fixed decay of 0.999 that copy still weighs 0.999**468 = 63% after a
 whole epoch of Fashion-MNIST at batch 128, so short runs would show noise
 under the averaged name. So the decay of the update after step t (1-based)
-ramps up as TensorFlow's `ExponentialMovingAverage(num_updates=t)` does:
+ramps up in the form of TensorFlow's `ExponentialMovingAverage(num_updates=t)`:
 
-    decay_t = min(decay, (1 + t) / (warmup + t))      (warmup = 10 by default)
+    decay_t = min(decay, (1 + t) / (warmup + t))      (warmup = 20 by default)
 
-The average then spans about the last (warmup + t) / (warmup - 1) steps,
-~11% of the run so far with 10, until it reaches `decay` (0.999: after
-8,990 steps); `warmup=0` turns the ramp off. The decay depends on the step
-alone, so a resumed run continues it exactly, and the compiled engine's K
-updates of one call use the decays of their own K steps.
+The average then spans about the last (warmup + t) / (warmup - 1) steps:
+with 20, 5% of the run so far, the share StyleGAN2-ADA's `ema_rampup`
+(0.05) allows, until it reaches `decay` (0.999: after 18,980 steps, the
+length of the 10-epoch main job at batch 32). TensorFlow's own 10 (11%)
+lagged more in the first epoch (README, "Averaged generator"); `warmup=0`
+turns the ramp off. The decay depends on the step alone, so a resumed run
+continues it exactly, and the compiled engine's K updates of one call use
+the decays of their own K steps.
 
 A BatchNormalization layer's
 moving statistics describe the activations of the weights that produced
@@ -46,7 +49,7 @@ from gan_keras.core.combined import all_layers
 BN_SAMPLES = 2048  # generator inputs per re-estimation (noise GANs)
 BN_SAMPLES_DATA = 256  # for GANs whose inputs are images or captions from the data (larger images)
 BN_CHUNK = 256  # inputs per forward pass of a re-estimation
-WARMUP = 10  # the ramp of TensorFlow's ExponentialMovingAverage(num_updates): (1 + t) / (10 + t)
+WARMUP = 20  # decay_t = min(decay, (1 + t) / (20 + t)): a horizon of 5% of the steps so far (README, measured)
 
 
 def warmed_decay(decay, step, warmup=WARMUP):
@@ -58,8 +61,8 @@ def warmed_decay(decay, step, warmup=WARMUP):
         warmup: The ramp's offset, an integer >= 2; 0 for no ramp.
 
     Returns:
-        The decay as a float, e.g. `warmed_decay(0.999, 1) == 2 / 11`,
-        `warmed_decay(0.999, 100) == 101 / 110`, `warmed_decay(0.999, 9000) == 0.999`.
+        The decay as a float, e.g. `warmed_decay(0.999, 1) == 2 / 21`,
+        `warmed_decay(0.999, 100) == 101 / 120`, `warmed_decay(0.999, 18980) == 0.999`.
     """
     if not warmup or step is None:
         return float(decay)

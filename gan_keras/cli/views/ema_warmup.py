@@ -7,7 +7,8 @@ and keeps one `GeneratorAverage` per warm-up W (decay 0.999; W = 0 is the fixed 
 versions) beside it: the averages train nothing, so every column is the same run. At each step of
 `--at` each generator (averages with their BatchNorm statistics re-estimated, as the run itself does)
 draws `--n` samples from one fixed noise batch, scored against the test split in the shipped
-classifier's features (FD). Prints a Markdown table and writes it to `--json`.
+classifier's features (FD). Prints a Markdown table and writes it to `--json`; with `--grid-at STEP
+--grid FILE.png` also one figure of 8x8 samples of each generator at that step, side by side.
 """
 
 import json
@@ -25,6 +26,8 @@ def add_arguments(parser):
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default="outputs/ema_warmup.json")
+    parser.add_argument("--grid-at", type=int, default=None, help="step of the side-by-side grids")
+    parser.add_argument("--grid", default="outputs/ema_warmup_grids.png", help="PNG of the grids")
 
 
 def run(args):
@@ -59,6 +62,11 @@ def run(args):
         def on_step_end(self, run, logs):
             for average in averages.values():
                 average.update(run.step)
+            if run.step == args.grid_at:
+                grids = [("generator", gan.generator)] + [
+                    ("no warm-up" if w == 0 else f"warm-up {w}", average.view(gan, source).generator)
+                    for w, average in averages.items()]
+                save_grids(grids, noise[:64], f"step {run.step}", args.grid)
             if run.step in at:
                 row = {"step": run.step, "generator": score(gan.generator)}
                 for w, average in averages.items():
@@ -79,3 +87,27 @@ def run(args):
         json.dump({"decay": args.decay, "n": args.n, "seed": args.seed, "rows": rows}, f, indent=1)
 
     return 0
+
+
+def save_grids(generators, noise, title, path):
+    """One figure: an 8x8 grid of each `(name, generator)` on the same noise, side by side."""
+    # matplotlib loads when the figure is drawn.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_keras.core import fileio
+    from gan_keras.sampling.plotting import tile_images
+
+    figure, axes = plt.subplots(1, len(generators), figsize=(3.2 * len(generators), 3.6))
+    for axis, (name, generator) in zip(axes, generators):
+        images = np.clip(np.asarray(generator.predict_on_batch(noise)), -1, 1)
+        axis.imshow(tile_images(images, 8, 8), cmap="gray", vmin=0, vmax=1)
+        axis.set_title(name)
+        axis.axis("off")
+    figure.suptitle(title)
+    figure.tight_layout()
+    with fileio.atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=80)
+    plt.close(figure)
