@@ -27,7 +27,8 @@ import numpy as np
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
 
-__all__ = ["UnreadableImageError", "bit_depth", "match_channels", "read_image", "read_rgb_uint8", "write_png"]
+__all__ = ["UnreadableImageError", "bit_depth", "match_channels", "read_image", "read_pixels", "read_rgb_uint8",
+           "write_png"]
 
 _GREY_16 = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 # What each 8-bit mode is read as (P depends on its transparency; any other mode becomes RGB).
@@ -69,6 +70,19 @@ def read_image(path):
     """
     colour, alpha, top = _decode(path)
     return _to_tanh(colour, top), None if alpha is None else _to_tanh(alpha, top)
+
+
+def read_pixels(path):
+    """Reads an image file's stored values: `(colour, alpha or None, top)`.
+
+    Returns:
+        colour uint8 or uint16 `(h, w, c)` (c = 1 or 3), alpha `(h, w, 1)` of
+        the same dtype or None, and `top`, the largest value (255 or 65535).
+
+    Raises:
+        UnreadableImageError: (exit status 1) as `read_image`.
+    """
+    return _decode(path)
 
 
 def read_rgb_uint8(path):

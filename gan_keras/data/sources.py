@@ -6,6 +6,8 @@ exactly the batches an uninterrupted run would have drawn.
 
 import numpy as np
 
+from gan_keras.core.pixels import from_uint8
+
 
 class ArraySource:
     """Shuffled passes without replacement over a fixed array of samples.
@@ -15,7 +17,10 @@ class ArraySource:
     epoch is dropped, so every batch has exactly `batch_size` samples.
 
     Args:
-        images: `(n, ...)` float32 samples, e.g. `(n, 28, 28, 1)` in [-1, 1].
+        images: `(n, ...)` float32 samples, e.g. `(n, 28, 28, 1)` in [-1, 1];
+            or uint8 images (e.g. the memory-mapped cache of a folder,
+            `gan_keras.data.image_folder`), each batch then scaled to
+            float32 [-1, 1] as it is drawn (`core.pixels.from_uint8`).
         labels: Optional `(n,)` integer class labels.
         batch_size: Samples per batch.
         seed: Seed of the per-epoch permutations.
@@ -49,7 +54,8 @@ class ArraySource:
         """Returns `(images, labels)` of batch `index` (labels may be None)."""
         rows = self.rows(index)
         labels = None if self.labels is None else self.labels[rows]
-        return self.images[rows], labels
+        images = self.images[rows]
+        return (from_uint8(images) if images.dtype == np.uint8 else images), labels
 
 
 class CaptionSource(ArraySource):
