@@ -61,3 +61,30 @@ def test_builders_reject_bad_dimensions(bad):
         build_generator(latent_dim=bad)
     with pytest.raises(ValueError):
         build_discriminator((28, 28, bad))
+
+
+@pytest.mark.parametrize("size, start, doublings", [(16, 4, 2), (20, 5, 2), (28, 7, 2), (32, 4, 3), (48, 6, 3),
+                                                    (64, 4, 4), (128, 4, 5)])
+def test_every_folder_size_has_one_stage_per_doubling(size, start, doublings):
+    from gan_keras.models.dcgan import stages
+
+    assert stages(size) == (start, doublings)
+    generator = build_generator(latent_dim=8, channels=3, image_size=size)
+    assert generator.output_shape == (None, size, size, 3)
+    assert sum(type(layer).__name__ == "UpSampling2D" for layer in generator.layers) == doublings
+    discriminator = build_discriminator((size, size, 3))
+    assert discriminator.output_shape == (None, 1)
+    flat = next(layer for layer in discriminator.layers if type(layer).__name__ == "Flatten")
+    assert flat.input.shape[1] <= 4  # strided stages down to at most 4x4
+
+
+def test_the_book_s_sizes_stay_the_book_s_models():
+    # 28x28x1: the book's layer sequence (one zero-padding after the second strided convolution) and weights
+    generator, discriminator = build_generator(100, 1), build_discriminator((28, 28, 1))
+    assert (generator.count_params(), discriminator.count_params()) == (856_193, 393_729)  # as before sizes
+    names = [type(layer).__name__ for layer in discriminator.layers]
+    assert names == ["InputLayer", "Conv2D", "LeakyReLU", "Dropout", "Conv2D", "ZeroPadding2D", "BatchNormalization",
+                     "LeakyReLU", "Dropout", "Conv2D", "BatchNormalization", "LeakyReLU", "Dropout", "Conv2D",
+                     "BatchNormalization", "LeakyReLU", "Dropout", "Flatten", "Dense"]
+    with pytest.raises(ValueError, match="image size must be"):
+        build_generator(8, 3, image_size=30)

@@ -130,7 +130,7 @@ def prepare_image(path, size):
     return np.asarray(image, np.uint8), grey
 
 
-def load_image_folder(directory, size, channels="auto", classes=False, progress=True):
+def load_image_folder(directory, size, channels="auto", classes=False, progress=None):
     """Reads (from the cache, or decodes once into it) every usable image of a folder, and says what it found.
 
     Prints `ImageFolder.summary()`, then one line per skipped file (the
@@ -144,7 +144,7 @@ def load_image_folder(directory, size, channels="auto", classes=False, progress=
             `image_dataset_from_directory`, torchvision's `ImageFolder`):
             class `i` is the `i`-th subfolder in name order; images directly
             in `directory` are skipped ("not in a class folder").
-        progress: A progress bar while images are decoded.
+        progress: A progress bar while images are decoded (None: when stderr is a terminal).
 
     Returns:
         An `ImageFolder` with at least one image (and one in every class).
@@ -243,9 +243,11 @@ def _prepare(job):
 def _build_cache(cache, directory, files, stats, size, channels, class_names, skipped, digest, progress):
     """Decodes every file once (on every core) into the cache; returns its sidecar."""
     import multiprocessing
+    import sys
 
     from tqdm import tqdm
 
+    progress = sys.stderr.isatty() if progress is None else progress
     os.makedirs(os.path.dirname(cache), exist_ok=True)
     jobs = [(i, os.path.join(directory, name), length, size) for i, (name, (length, _)) in enumerate(zip(files,
                                                                                                          stats))]

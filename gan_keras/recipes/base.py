@@ -32,6 +32,9 @@ class TrainingData:
             image-to-image GAN the held-out `(inputs, targets, labels)`; for
             StackGAN the captioned training and test sets and the attribute
             terciles.
+        folder: For a folder of the user's pictures, its
+            `gan_keras.data.image_folder.ImageFolder` (files, skipped files,
+            digest, class names), else None.
     """
 
     images: np.ndarray
@@ -42,6 +45,7 @@ class TrainingData:
     description: str = "training images"
     preview: tuple | None = None
     test: tuple | None = None
+    folder: object = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +82,9 @@ class Recipe:
             of what training needs (checked before anything is allocated).
         finish: `(model_config, run_config, data) -> callbacks` that score the
             generator at the end of the run (held-out test metrics), or None.
+        resolve: `(model_config, data) -> model_config` with the settings the
+            data decides filled in (a folder's image size and channels when
+            left to "auto"), or None; a value the user gave is kept.
         phases: `(model_config, run_config, data, options) -> [Phase]` for a
             GAN whose run has several parts (SRResNet then SRGAN; text
             encoder, Stage-I, Stage-II; one run per seed of the Gaussian
@@ -104,6 +111,7 @@ class Recipe:
     options: type | None = None
     memory: Callable = lambda config, batch_size: 0
     finish: Callable | None = None
+    resolve: Callable | None = None
     phases: Callable | None = None
 
     def with_batch_size(self, run_config, data=None):

@@ -49,6 +49,9 @@ class Training:
         after_run: `TrainingRun -> None`, called when the phase's training
             returns (also when it was interrupted), e.g. to print a verdict;
             or None.
+        data_digest: For a folder of the user's pictures, the digest of its
+            files (`ImageFolder.digest`): stored in the checkpoint, and a
+            resume on changed files is refused; else None.
     """
 
     build: Callable
@@ -61,6 +64,7 @@ class Training:
     evaluation: object = None
     preview: tuple | None = None
     after_run: Callable | None = None
+    data_digest: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

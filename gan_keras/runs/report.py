@@ -111,3 +111,28 @@ def _mean(rows, column):
 
 def _cell(value):
     return f"{float(value):.4g}" if _finite(value) else "-"
+
+
+class FolderSection(Callback):
+    """The report's section on a folder of the user's pictures: what was read, and every file left out.
+
+    Args:
+        folder: The run's `gan_keras.data.image_folder.ImageFolder`.
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def report_lines(self):
+        folder = self.folder
+        lines = ["", "## Training pictures", "", folder.summary(), "", f"Prepared once into `{folder.cache}` (digest "
+                 f"`{folder.digest}`)."]
+        if folder.class_names:
+            counts = np.bincount(folder.labels, minlength=len(folder.class_names))
+            lines += ["", "| class | name | images |", "|---:|---|---:|"]
+            lines += [f"| {i} | {name} | {count:,} |" for i, (name, count) in enumerate(zip(folder.class_names,
+                                                                                          counts))]
+        if folder.skipped:
+            lines += ["", f"Skipped ({len(folder.skipped)}):", ""]
+            lines += [f"- `{name}`: {reason}" for name, reason in folder.skipped]
+        return lines

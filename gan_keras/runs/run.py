@@ -14,14 +14,14 @@ import time
 
 import keras
 
-from gan_keras.core.errors import NonFiniteError
+from gan_keras.core.errors import NonFiniteError, UserError
 from gan_keras.data.sources import ArraySource
 from gan_keras.runs.animation import ProgressAnimation
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.disk import check_disk_space
 from gan_keras.runs.folder import CHECKPOINT_FILE
 from gan_keras.runs.phases import Phase, Training, phase_config, run_phases
-from gan_keras.runs.report import RunReport
+from gan_keras.runs.report import FolderSection, RunReport
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
 from gan_keras.training.devices import data_parallel_scope, describe_device, make_deterministic
@@ -147,8 +147,15 @@ def train_in_folder(folder, config, training):
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     gan = _build(config, training)
     settings = checkpoint_settings(config, model, training.model_config)
+    if training.data_digest is not None:  # a folder of the user's pictures: resumed only on the same files
+        settings["data"] = training.data_digest
     start_step = 0
     if resuming:
+        saved = checkpoint.read_checkpoint_header(checkpoint_path)["settings"].get("data")
+        if training.data_digest is not None and saved is not None and saved != training.data_digest:
+            raise UserError(f"the pictures in {config.data_dir} changed since {checkpoint_path} was written (files "
+                            f"added, removed or edited): resume with the folder as it was, or start afresh with "
+                            f"--overwrite or another --output-dir")
         start_step = checkpoint.load_checkpoint(checkpoint_path, gan, settings)
         print(f"Resuming from step {start_step} ({checkpoint_path})")
     elif config.resume:
@@ -264,6 +271,8 @@ def follow_recipe(recipe, model_config, config, data=None):
 
     if data is None and recipe.load is not None:
         data = recipe.load(model_config, config.data_dir)
+    if recipe.resolve is not None:  # what the data decides (a folder's size and channels), before anything is built
+        model_config = recipe.resolve(model_config, data)
     config = recipe.with_batch_size(config, data)
     (phase,) = standard_phases(recipe, model_config, data)
     training = phase.start(phase_config(config, phase))
@@ -342,6 +351,8 @@ def train_recipe(recipe, model_config, config, data=None, options=None):
         options = recipe.options()
     if data is None and recipe.load is not None:
         data = recipe.load(model_config, config.data_dir)
+    if recipe.resolve is not None:  # what the data decides (a folder's size and channels), before anything is built
+        model_config = recipe.resolve(model_config, data)
     config = recipe.with_batch_size(config, data)
     if recipe.phases is not None:
         phases = recipe.phases(model_config, config, data, options)
@@ -366,8 +377,11 @@ def standard_phases(recipe, model_config, data):
         source = ArraySource(data.images, data.labels, batch_size=run_config.batch_size, seed=run_config.seed)
         evaluation = evaluation_callback(run_config, source.batches_per_epoch, data.dataset, data.eval_classes)
         finish = recipe.finish(model_config, run_config, data) if recipe.finish is not None else []
+        if data is not None and data.folder is not None:
+            finish = [FolderSection(data.folder), *finish]
         return Training(lambda: recipe.build(model_config, run_config, None), source, model=recipe.name,
                         model_config=model_config, loop=recipe.loop(model_config), callbacks=finish,
-                        evaluation=evaluation, preview=data.preview)
+                        evaluation=evaluation, preview=data.preview,
+                        data_digest=None if data is None or data.folder is None else data.folder.digest)
 
     return [Phase(recipe.name, start)]

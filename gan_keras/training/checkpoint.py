@@ -21,7 +21,9 @@ from gan_keras.core.gan import non_finite_variables
 
 FORMAT_VERSION = 1
 # Settings added after the first checkpoints were written, and the value those runs had.
-MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False, "ema_warmup": 0}  # what older checkpoints lack
+# What older checkpoints lack: the value they were written with.
+MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False, "ema_warmup": 0, "dataset": "fashion_mnist",
+                    "image_size": None, "channels": "auto"}
 
 
 class CheckpointError(UserError):

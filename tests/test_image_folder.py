@@ -1,0 +1,180 @@
+"""Folders of your own pictures: what is read and how, what is skipped and why, the cache, the runs on them."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_keras.core.errors import UserError
+from gan_keras.data import image_folder
+from gan_keras.data.image_folder import load_image_folder, prepare_image
+from tests.conftest import call_command, run
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Every test's caches in its own folder (`$GAN_KERAS_CACHE`), never the user's."""
+    monkeypatch.setenv("GAN_KERAS_CACHE", str(tmp_path / "cache"))
+
+
+def picture(path, height, width, mode="RGB", seed=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    channels = {"RGB": 3, "L": 1, "RGBA": 4}[mode]
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width, channels), dtype=np.uint8)
+    Image.fromarray(pixels[..., 0] if mode == "L" else pixels, mode).save(path)
+    return pixels
+
+
+def snapshot(folder):
+    """Every file under `folder` with its size and modification time."""
+    return sorted((os.path.relpath(os.path.join(where, name), folder), os.stat(os.path.join(where, name)).st_size,
+                   os.stat(os.path.join(where, name)).st_mtime_ns)
+                  for where, _, names in os.walk(folder) for name in names)
+
+
+def test_the_centre_square_is_shrunk_by_area_and_transparency_becomes_white(tmp_path):
+    pixels = np.arange(4 * 8 * 3, dtype=np.uint8).reshape(4, 8, 3)
+    Image.fromarray(pixels, "RGB").save(tmp_path / "wide.png")
+    got, grey = prepare_image(str(tmp_path / "wide.png"), 2)
+    square = pixels[:, 2:6].astype(np.float64)  # the centred 4x4 of the 4x8 image
+    want = square.reshape(2, 2, 2, 2, 3).mean(axis=(1, 3))  # each output pixel: the mean of its 2x2 area
+    assert not grey and got.shape == (2, 2, 3)
+    assert np.abs(got.astype(int) - want).max() <= 1
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[0, 0] = (255, 0, 0, 255)  # opaque red; the rest fully transparent black
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    got, _ = prepare_image(str(tmp_path / "logo.png"), 2)
+    np.testing.assert_array_equal(got[0, 0], [255, 0, 0])
+    np.testing.assert_array_equal(got[1, 1], [255, 255, 255])
+
+
+def test_a_flat_folder_reads_every_picture_and_names_each_bad_file(tmp_path, capsys):
+    data = tmp_path / "pictures"
+    picture(data / "a.png", 20, 30)
+    picture(data / "sub" / "b.JPG", 40, 16, seed=1)
+    picture(data / "grey.png", 16, 16, "L", seed=2)
+    picture(data / "logo.png", 18, 18, "RGBA", seed=3)
+    picture(data / "tiny.png", 8, 30, seed=4)
+    (data / "empty.png").write_bytes(b"")
+    (data / "notes.png").write_text("not a picture")
+    png = (tmp_path / "pictures" / "a.png").read_bytes()
+    (data / "cut.png").write_bytes(png[:len(png) // 2])
+    (data / "readme.txt").write_text("another extension: not looked at")
+    os.mkfifo(data / "pipe.png")
+    before = snapshot(data)
+    folder = load_image_folder(str(data), 16)
+    assert folder.images.shape == (4, 16, 16, 3) and folder.images.dtype == np.uint8
+    assert folder.names == ["a.png", "grey.png", "logo.png", "sub/b.JPG"]
+    reasons = dict(folder.skipped)
+    assert reasons["empty.png"] == "empty file"
+    assert reasons["notes.png"] == "unreadable: not an image file"
+    assert reasons["cut.png"].startswith("unreadable: ")
+    assert reasons["tiny.png"] == "too small: 30x8 < 16"
+    assert reasons["pipe.png"] == "not a regular file (named pipe)"
+    assert len(reasons) == 5
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"{data}: 4 images of 16x16x3; skipped 5 (1 empty file, 1 not a regular file, 1 too small, "
+                      f"2 unreadable)")
+    assert "  empty.png: empty file" in out
+    np.testing.assert_array_equal(folder.images[1][..., 0], folder.images[1][..., 2])  # grey stays grey in RGB
+    assert snapshot(data) == before  # the user's folder is only read
+
+
+def test_channels_auto_is_grey_when_every_picture_is_grey(tmp_path):
+    picture(tmp_path / "g" / "a.png", 16, 16, "L")
+    picture(tmp_path / "g" / "b.png", 20, 16, "L", seed=1)
+    assert load_image_folder(str(tmp_path / "g"), 16).images.shape == (2, 16, 16, 1)
+    assert load_image_folder(str(tmp_path / "g"), 16, channels=3).images.shape == (2, 16, 16, 3)
+    picture(tmp_path / "c" / "a.png", 16, 16)
+    assert load_image_folder(str(tmp_path / "c"), 16, channels=1).images.shape == (1, 16, 16, 1)
+
+
+def test_class_folders_give_labels_in_name_order(tmp_path, capsys):
+    for name, count in (("dogs", 2), ("cats", 3)):
+        for i in range(count):
+            picture(tmp_path / "d" / name / f"{i}.png", 16, 16, seed=i)
+    picture(tmp_path / "d" / "loose.png", 16, 16)
+    folder = load_image_folder(str(tmp_path / "d"), 16, classes=True)
+    assert folder.class_names == ("cats", "dogs")
+    assert folder.labels.tolist() == [0, 0, 0, 1, 1]
+    assert ("loose.png", "not in a class folder") in folder.skipped
+    assert "in 2 classes" in capsys.readouterr().out
+    picture(tmp_path / "d" / "empty_class" / "tiny.png", 4, 4)
+    with pytest.raises(UserError, match="class folder .*empty_class holds no usable image"):
+        load_image_folder(str(tmp_path / "d"), 16, classes=True)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p / "missing", "no folder of images at"),
+    (lambda p: (p / "f.png").write_bytes(b"x") and p / "f.png", "is a file, not a folder"),
+    (lambda p: (p / "empty").mkdir() or p / "empty", "no usable image in"),
+])
+def test_a_missing_file_or_empty_folder_is_one_line(tmp_path, make, words):
+    with pytest.raises(UserError, match=words) as caught:
+        load_image_folder(str(make(tmp_path)), 16)
+    assert caught.value.exit_code == 1
+
+
+def test_the_cache_is_reused_and_rebuilt_when_a_file_changes(tmp_path, monkeypatch):
+    picture(tmp_path / "p" / "a.png", 16, 16)
+    first = load_image_folder(str(tmp_path / "p"), 16)
+    assert first.cache.startswith(str(tmp_path / "cache"))
+    monkeypatch.setattr(image_folder, "prepare_image", lambda *a: pytest.fail("decoded again"))
+    again = load_image_folder(str(tmp_path / "p"), 16)
+    assert again.digest == first.digest
+    np.testing.assert_array_equal(np.asarray(again.images), np.asarray(first.images))
+    monkeypatch.undo()
+    monkeypatch.setenv("GAN_KERAS_CACHE", str(tmp_path / "cache"))
+    picture(tmp_path / "p" / "a.png", 16, 16, seed=9)  # same name, new pixels and time
+    os.utime(tmp_path / "p" / "a.png", ns=(1, 1))
+    changed = load_image_folder(str(tmp_path / "p"), 16)
+    assert changed.digest != first.digest and changed.cache == first.cache
+    assert not np.array_equal(np.asarray(changed.images), np.asarray(first.images))
+
+
+def test_sizes_outside_the_list_are_refused():
+    with pytest.raises(UserError, match="--image-size must be one of 16, 20") as caught:
+        load_image_folder(".", 30)
+    assert caught.value.exit_code == 2
+
+
+# --- runs on folders ----------------------------------------------------------------------------------------
+
+
+def colour_folder(root, n=12):
+    for i in range(n):
+        picture(root / f"{i:02d}.png", 18 + i, 16 + i, seed=i)
+    return root
+
+
+def test_a_dcgan_trains_on_a_folder_samples_in_a_fresh_process_and_refuses_a_changed_folder(tmp_path, capsys):
+    data, out = colour_folder(tmp_path / "pictures"), tmp_path / "run"
+    flags = ["train", "dcgan", "--dataset", "folder", "--data-dir", data, "--image-size", 16, "--batch-size", 4,
+             "--latent-dim", 8, "--output-dir", out, "--no-progress", "--save-interval", 2]
+    assert call_command(*flags, "--steps", 2) == 0
+    report = (out / "report.md").read_text()
+    assert "## Training pictures" in report and "12 images of 16x16x3" in report
+    result = run(["sample", "--generator", str(out / "generator.keras"), "--n", "4", "--out", str(tmp_path / "s.npz")])
+    assert result.returncode == 0, result.stderr
+    assert np.load(tmp_path / "s.npz")["images"].shape == (4, 16, 16, 3)
+    capsys.readouterr()
+    picture(data / "new.png", 16, 16, seed=99)
+    assert call_command(*flags, "--steps", 4, "--resume") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"the pictures in {data} changed since" in err[0]
+    os.unlink(data / "new.png")
+    assert call_command(*flags, "--steps", 4, "--resume") == 0  # the folder as it was: resumed
+    assert "Resuming from step 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--dataset", "folder"], "--dataset folder needs --data-dir"),
+    (["--image-size", "32"], "--image-size needs --dataset folder"),
+    (["--dataset", "folder", "--image-size", "30"], "--image-size must be one of"),
+])
+def test_folder_flags_are_checked_in_one_line(tmp_path, argv, words, capsys):
+    assert call_command("train", "dcgan", *argv, "--output-dir", tmp_path / "run", "--steps", 1) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and words in err[0]
+    assert not (tmp_path / "run").exists()
