@@ -178,3 +178,28 @@ def test_folder_flags_are_checked_in_one_line(tmp_path, argv, words, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0]
     assert not (tmp_path / "run").exists()
+
+
+def test_a_cgan_trains_on_class_folders_and_samples_a_class_by_name_in_a_fresh_process(tmp_path, capsys):
+    for k, name in enumerate(("circles", "squares", "stripes")):
+        for i in range(4):
+            picture(tmp_path / "classes" / name / f"{i}.png", 16, 16, seed=10 * k + i)
+    out = tmp_path / "run"
+    assert call_command("train", "cgan", "--dataset", "folder", "--data-dir", tmp_path / "classes", "--image-size", 16,
+                        "--batch-size", 4, "--latent-dim", 8, "--steps", 2, "--no-eval", "--output-dir", out,
+                        "--no-progress") == 0
+    info = (out / "generator.json").read_text()
+    assert '"class_names": ["circles", "squares", "stripes"]' in info and '"num_classes": 3' in info
+    result = run(["sample", "--generator", str(out / "generator.keras"), "--label", "stripes", "--n", "3",
+                  "--out", str(tmp_path / "s.npz")])
+    assert result.returncode == 0, result.stderr
+    samples = np.load(tmp_path / "s.npz")
+    assert samples["images"].shape == (3, 16, 16, 3) and samples["labels"].tolist() == [2, 2, 2]
+    capsys.readouterr()
+    assert call_command("sample", "--generator", out / "generator.keras", "--label", "dogs", "--out",
+                        tmp_path / "x.png") == 2
+    err = capsys.readouterr().err
+    assert "--label 'dogs' is not a class of this generator: 0 circles, 1 squares, 2 stripes" in err
+    assert call_command("train", "cgan", "--dataset", "folder", "--data-dir", tmp_path / "classes" / "circles",
+                        "--image-size", 16, "--output-dir", tmp_path / "one", "--steps", 1) == 1
+    assert "has no class folders" in capsys.readouterr().err

@@ -127,10 +127,13 @@ class ClassLabels(Unconditional):
         num_classes: Number of classes.
         matching_aware: The discriminator also learns that real images with
             another class's label are fake.
+        class_names: The classes' names in label order (a folder's class
+            folders), kept in the generator's file; None for numbered classes.
     """
 
     num_classes: int = 10
     matching_aware: bool = False
+    class_names: tuple | None = None
 
     def fake_condition(self, rng, n, condition):
         """Freshly drawn labels `(n, 1)` (drawn after the batch's noise)."""
@@ -161,7 +164,7 @@ class ClassLabels(Unconditional):
         return balanced_labels(n, self.num_classes)
 
     def info_fields(self, generator):
-        return {"num_classes": self.num_classes}
+        return {"num_classes": self.num_classes, **({"class_names": self.class_names} if self.class_names else {})}
 
 
 @dataclasses.dataclass(frozen=True)

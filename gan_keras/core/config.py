@@ -159,8 +159,9 @@ class Config:
         """Checks that involve several fields; override where needed."""
 
     def to_json(self):
-        """The config as a JSON-ready dict."""
-        return dataclasses.asdict(self)
+        """The config as a JSON-ready dict (tuples as lists, as JSON reads them back)."""
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in dataclasses.asdict(self).items()}
 
     def resume_json(self):
         """The fields a resumed run must match, as `to_json` has them: all but lengths (`setting(length=True)`)."""

@@ -33,7 +33,7 @@ import math
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import require_positive
+from gan_keras.models.dcgan import discriminator_body, generator_body, require_positive
 
 LEAK = 0.2
 BN_MOMENTUM = 0.9  # Keras momentum = 1 - PyTorch momentum (0.1, the default)
@@ -111,6 +111,63 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
         x = layers.LeakyReLU(negative_slope=LEAK)(x)
     validity = layers.Dense(1, activation="sigmoid")(x)
     return keras.Model([image, label], validity, name="cgan_discriminator")
+
+
+def build_conv_cgan_generator(latent_dim=100, num_classes=10, img_shape=(32, 32, 3)):
+    """Builds the conditional generator of folders of pictures: the DCGAN generator fed noise and label code.
+
+    [Embedding(label), noise] -> the DCGAN generator's stages
+    (`gan_keras.models.dcgan.generator_body`) -> image. The MLP of
+    `build_cgan_generator` fits 28x28 grey digits and garments; colour
+    pictures of 16..128 pixels need the convolutional stages.
+
+    Args:
+        latent_dim: Size of the noise vector.
+        num_classes: Number of classes; also the size of the label embedding.
+        img_shape: `(size, size, channels)` of the images (a size `dcgan.stages` takes).
+
+    Returns:
+        An uncompiled `keras.Model` named "cgan_generator" mapping
+        `[(n, latent_dim) noise, (n, 1) int labels]` to `(n, *img_shape)` images in [-1, 1].
+
+    Raises:
+        ValueError: if a dimension is not a positive integer or the size is not one `stages` takes.
+    """
+    require_positive(latent_dim=latent_dim, num_classes=num_classes)
+    _require_image_shape(img_shape)
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    label = keras.Input(shape=(1,), dtype="int32", name="label")
+    code = layers.Concatenate()([_label_embedding(label, num_classes, name="label_embedding"), noise])
+    return keras.Model([noise, label], generator_body(code, img_shape[-1], img_shape[0]), name="cgan_generator")
+
+
+def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
+    """Builds the conditional discriminator of folders of pictures: the DCGAN discriminator on image and label map.
+
+    The label's learned code is mapped (Dense) to one extra `size x size`
+    channel stacked onto the image (the conditioning of Mirza and
+    Osindero's convolutional variants), then the DCGAN discriminator's
+    stages (`gan_keras.models.dcgan.discriminator_body`) judge the pair.
+
+    Args:
+        img_shape: `(size, size, channels)` of the images.
+        num_classes: Number of classes; also the size of the label embedding.
+
+    Returns:
+        An uncompiled `keras.Model` named "cgan_discriminator" mapping
+        `[(n, *img_shape) images, (n, 1) int labels]` to `(n, 1)` probabilities.
+
+    Raises:
+        ValueError: if a dimension is not a positive integer.
+    """
+    require_positive(num_classes=num_classes)
+    _require_image_shape(img_shape)
+    image = keras.Input(shape=tuple(img_shape), name="image")
+    label = keras.Input(shape=(1,), dtype="int32", name="label")
+    code = _label_embedding(label, num_classes, name="label_embedding")
+    plane = layers.Reshape((img_shape[0], img_shape[1], 1))(layers.Dense(img_shape[0] * img_shape[1])(code))
+    pair = layers.Concatenate()([image, plane])
+    return keras.Model([image, label], discriminator_body(pair, max(img_shape[:2])), name="cgan_discriminator")
 
 
 def _label_embedding(label, num_classes, name):

@@ -56,10 +56,15 @@ def build_generator(latent_dim=100, channels=1, image_size=28):
         ValueError: if a dimension is not a positive integer, or the size is not one `stages` takes.
     """
     require_positive(latent_dim=latent_dim, channels=channels)
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    return keras.Model(noise, generator_body(noise, channels, image_size), name="generator")
+
+
+def generator_body(code, channels, image_size):
+    """The generator's layers from a code vector `(n, d)` to images `(n, image_size, image_size, channels)`."""
     start, doublings = stages(image_size)
     filters = [min(64 * 2 ** (doublings - 1 - j), MAX_FILTERS) for j in range(doublings)]
-    noise = keras.Input(shape=(latent_dim,), name="noise")
-    x = layers.Dense(filters[0] * start * start, activation="relu")(noise)
+    x = layers.Dense(filters[0] * start * start, activation="relu")(code)
     x = layers.Reshape((start, start, filters[0]))(x)
     for width in filters:
         x = layers.UpSampling2D()(x)
@@ -67,8 +72,7 @@ def build_generator(latent_dim=100, channels=1, image_size=28):
         x = layers.BatchNormalization(momentum=0.8)(x)
         x = layers.Activation("relu")(x)
     x = layers.Conv2D(channels, kernel_size=3, padding="same")(x)
-    image = layers.Activation("tanh")(x)
-    return keras.Model(noise, image, name="generator")
+    return layers.Activation("tanh")(x)
 
 
 def build_discriminator(img_shape=(28, 28, 1)):
@@ -96,13 +100,18 @@ def build_discriminator(img_shape=(28, 28, 1)):
     if len(img_shape) != 3:
         raise ValueError(f"img_shape must be (height, width, channels), got {img_shape}")
     require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])
-    side, pads = max(img_shape[0], img_shape[1]), []
+    image = keras.Input(shape=tuple(img_shape), name="image")
+    return keras.Model(image, discriminator_body(image, max(img_shape[0], img_shape[1])), name="discriminator")
+
+
+def discriminator_body(image, side):
+    """The discriminator's layers from images `(n, h, w, c)` (longer side `side`) to `(n, 1)` probabilities."""
+    pads = []
     while side > 4:  # one stride-2 convolution per halving; an odd map before the next one padded to even
         side = -(-side // 2)
         pads.append(side % 2 == 1 and side > 4)
         side += pads[-1]
     strided = len(pads)
-    image = keras.Input(shape=tuple(img_shape), name="image")
     x = image
     for i, pad in enumerate(pads):
         x = layers.Conv2D(min(32 * 2 ** i, MAX_FILTERS), kernel_size=3, strides=2, padding="same")(x)
@@ -117,8 +126,7 @@ def build_discriminator(img_shape=(28, 28, 1)):
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Dropout(0.25)(x)
     x = layers.Flatten()(x)
-    validity = layers.Dense(1, activation="sigmoid")(x)
-    return keras.Model(image, validity, name="discriminator")
+    return layers.Dense(1, activation="sigmoid")(x)
 
 
 def require_positive(**dims):

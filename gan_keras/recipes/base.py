@@ -5,12 +5,78 @@ from typing import Callable
 
 import numpy as np
 
+from gan_keras.core.config import ConfigError, setting
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.data.datasets import DATASET_FOLDERS
+from gan_keras.data.image_folder import IMAGE_SIZES
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
 DATASETS = tuple(sorted(DATASET_FOLDERS))
 # The default --ema of the GANs that keep an averaged generator (README, "Averaged generator").
 EMA_DECAY = 0.999
+FOLDER_SIZE = 64  # --image-size of a folder by default (the DCGAN paper's)
+SIZES_TEXT = ", ".join(map(str, IMAGE_SIZES))
+
+
+def image_size_value(value):
+    if value is not None and value not in IMAGE_SIZES:
+        return f"must be one of {SIZES_TEXT}, got {value!r}"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class FolderImages:
+    """The settings of a folder of your pictures, for the GANs that train on one (`--dataset folder`).
+
+    A config class with these fields also has a `dataset` field; its
+    `validate` calls `check_folder_settings`.
+    """
+
+    image_size: int | None = setting(None, f"side of a folder's square images: {SIZES_TEXT} (default "
+                                           f"{FOLDER_SIZE}; Fashion-MNIST is 28)", check=image_size_value, kind=int,
+                                     metavar="N")
+    channels: str = setting("auto", "a folder's channels: auto (1 if every picture is grey, else 3), 1 or 3",
+                            choices=("auto", "1", "3"))
+
+    def validate(self):
+        if self.dataset != "folder" and self.image_size not in (None, 28):
+            raise ConfigError("image_size", "needs --dataset folder (Fashion-MNIST and MNIST are 28x28)")
+        if self.dataset != "folder" and self.channels != "auto":
+            raise ConfigError("channels", "needs --dataset folder (Fashion-MNIST and MNIST are grey)")
+
+    @property
+    def image_shape(self):
+        """`(size, size, channels)` of the images (exact after `resolve_folder`; before, "auto" counts 3)."""
+        if self.dataset != "folder":
+            return (28, 28, 1)
+        size = self.image_size or FOLDER_SIZE
+        return (size, size, 3 if self.channels == "auto" else int(self.channels))
+
+
+def load_folder_data(config, data_dir, classes=False):
+    """A folder of the user's pictures as `TrainingData` (uint8 images, memory-mapped; labels with `classes`).
+
+    Raises:
+        UserError: (exit status 2) without `--data-dir`; (exit status 1) as
+            `gan_keras.data.image_folder.load_image_folder`.
+    """
+    # The folder reader loads Pillow and writes the cache: only for a folder run.
+    from gan_keras.data.image_folder import load_image_folder
+
+    if data_dir is None:
+        raise UserError("--dataset folder needs --data-dir DIR, the folder of your pictures", EXIT_USAGE)
+    channels = config.channels if config.channels == "auto" else int(config.channels)
+    folder = load_image_folder(data_dir, config.image_size or FOLDER_SIZE, channels, classes=classes)
+    return TrainingData(folder.images, folder.labels, dataset="folder", folder=folder,
+                        description=f"pictures in {data_dir}")
+
+
+def resolve_folder(config, data):
+    """`config` with a folder's image size and channels filled in (what `load_folder_data` read)."""
+    if config.dataset != "folder":
+        return config
+    _, size, _, channels = data.images.shape
+    return dataclasses.replace(config, image_size=size, channels=str(channels))
 
 
 @dataclasses.dataclass(frozen=True)

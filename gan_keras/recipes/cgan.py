@@ -1,4 +1,11 @@
-"""The conditional GAN as a recipe: a class label in, an image of that class out."""
+"""The conditional GAN as a recipe: a class label in, an image of that class out.
+
+On Fashion-MNIST or MNIST it is PyTorch-GAN's MLP cGAN at 28x28; on a folder
+of your pictures with one subfolder per class (`--dataset folder --data-dir
+DIR`: DIR/cats/..., DIR/dogs/...) it is the DCGAN's convolutional stages
+conditioned on the label (`gan_keras.models.cgan.build_conv_cgan_generator`),
+at `--image-size` 16..128, and the generator keeps the class names.
+"""
 
 import dataclasses
 
@@ -7,23 +14,29 @@ import numpy as np
 from gan_keras.core.conditions import ClassLabels
 from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_dataset, scale_images
-from gan_keras.recipes.base import DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, Recipe, TrainingData, memory_estimate
+from gan_keras.core.errors import UserError
+from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, FolderImages, Recipe, TrainingData,
+                                    load_folder_data, memory_estimate, resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
-class CGANConfig(Config):
+class CGANConfig(FolderImages, Config):
     """The conditional GAN: one class label in, an image of that class out."""
 
-    dataset: str = setting("fashion_mnist", "training images (mnist only where its files are present)",
-                           choices=DATASETS)
+    dataset: str = setting("fashion_mnist", "training images (mnist only where its files are present; folder: your "
+                                            "pictures, one subfolder of --data-dir per class)",
+                           choices=(*DATASETS, "folder"))
     latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
     matching_aware: bool = setting(True, "the discriminator also learns that real images with another class's "
                                          "label are fake, so the label matters (--no-matching-aware: the seed's "
                                          "discriminator; see README)")
+    class_names: tuple | None = setting(None, "a folder's class names, in label order (filled in from its "
+                                              "subfolders)", flag=False)
 
 
-def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False):
-    """Builds and compiles the conditional GAN of 28x28x1 images as a `gan_keras.core.gan.GAN`.
+def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False, img_shape=None,
+               class_names=None):
+    """Builds and compiles the conditional GAN as a `gan_keras.core.gan.GAN`: MLPs at 28x28x1, else convolutions.
 
     Both models use the default Adam(2e-4, beta_1=0.5) optimizer, each its
     own instance, as in the original. The noise is standard normal.
@@ -39,6 +52,10 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
             becomes real + (fake + mismatched) / 2. Without it the
             discriminator can judge the images alone and leave the label to
             chance.
+        img_shape: `(size, size, channels)` of a folder's pictures: the
+            convolutional models (`build_conv_cgan_generator`); None for the
+            MLPs of 28x28x1 images.
+        class_names: The classes' names, kept in the generator's file; or None.
 
     Returns:
         A conditional `GAN` (`num_classes` set) with a compiled discriminator
@@ -47,30 +64,52 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
     # Keras loads when a run builds its GAN, not while flags are parsed.
     from gan_keras.core.combined import build_combined
     from gan_keras.core.gan import GAN
-    from gan_keras.models.cgan import build_cgan_discriminator, build_cgan_generator
+    from gan_keras.models import cgan
 
-    generator = build_cgan_generator(latent_dim, num_classes)
-    discriminator = build_cgan_discriminator(num_classes=num_classes)
-    condition = ClassLabels(num_classes, matching_aware=matching_aware)
+    if img_shape is None:
+        generator = cgan.build_cgan_generator(latent_dim, num_classes)
+        discriminator = cgan.build_cgan_discriminator(num_classes=num_classes)
+    else:
+        generator = cgan.build_conv_cgan_generator(latent_dim, num_classes, img_shape)
+        discriminator = cgan.build_conv_cgan_discriminator(img_shape, num_classes)
+    condition = ClassLabels(num_classes, matching_aware=matching_aware,
+                            class_names=None if class_names is None else tuple(class_names))
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, condition=condition)
     return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", condition=condition)
 
 
 def _load_labelled(config, data_dir):
+    if config.dataset == "folder":
+        data = load_folder_data(config, data_dir, classes=True)
+        if len(data.folder.class_names) < 2:
+            raise UserError(f"a conditional GAN needs at least 2 classes: {data_dir} holds one class folder "
+                            f"({data.folder.class_names[0]}); train `dcgan` on it instead")
+        return data
     (x_train, y_train), _ = load_dataset(config.dataset, data_dir)
     return TrainingData(scale_images(x_train), y_train.astype(np.int32), dataset=config.dataset)
 
 
+def _resolve(config, data):
+    resolved = resolve_folder(config, data)
+    if config.dataset == "folder":  # the class names travel in the model config (and so in the checkpoint)
+        resolved = dataclasses.replace(resolved, class_names=tuple(data.folder.class_names))
+    return resolved
+
+
 def _build_cgan(config, run, total_steps):
-    return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
+    if config.dataset != "folder":
+        return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
+    names = config.class_names
+    return build_cgan(config.latent_dim, len(names), jit_compile=run.jit_compile,
+                      matching_aware=config.matching_aware, img_shape=config.image_shape, class_names=names)
 
 
 RECIPES = {
     "cgan": Recipe(
         name="cgan", summary="the conditional GAN (a class label in, an image of that class out)", config=CGANConfig,
-        output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES[config.dataset]}_cgan",
-        output_dir_help="outputs/<fashion or mnist>_cgan",
+        output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES.get(config.dataset, config.dataset)}_cgan",
+        output_dir_help="outputs/<fashion, mnist or folder>_cgan",
         batch_size=64, epochs=10, build=_build_cgan, load=_load_labelled, evaluate=True, ema=EMA_DECAY,
-        memory=memory_estimate(256, 1_500_000, 10_000),
+        memory=memory_estimate(256, 1_500_000, 10_000), resolve=_resolve,
     ),
 }

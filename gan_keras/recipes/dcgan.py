@@ -7,25 +7,15 @@ in colour or grey, at `--image-size` 16..128; see `gan_keras.data.image_folder`)
 
 import dataclasses
 
-from gan_keras.core.config import Config, ConfigError, latent_size, setting
-from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
-from gan_keras.data.image_folder import IMAGE_SIZES
-from gan_keras.recipes.base import EMA_DECAY, Recipe, TrainingData, memory_estimate
-
-FOLDER_SIZE = 64  # --image-size of a folder by default (the DCGAN paper's)
-SIZES_TEXT = ", ".join(map(str, IMAGE_SIZES))
-
-
-def image_size_value(value):
-    if value is not None and value not in IMAGE_SIZES:
-        return f"must be one of {SIZES_TEXT}, got {value!r}"
-    return None
+from gan_keras.recipes.base import (EMA_DECAY, FolderImages, Recipe, TrainingData, load_folder_data, memory_estimate,
+                                    resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
-class DCGANConfig(Config):
-    """The book's DCGAN (section 8.4)."""
+class DCGANConfig(FolderImages, Config):
+    """The book's DCGAN (section 8.4), on Fashion-MNIST or a folder of pictures (`FolderImages`)."""
 
     latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
     discriminator_norm: str = setting(
@@ -33,25 +23,6 @@ class DCGANConfig(Config):
                  "moving statistics (Keras 3's frozen layers); see README", choices=("batch", "moving"))
     dataset: str = setting("fashion_mnist", "fashion_mnist (the book's), or folder: your own pictures, every image "
                                             "file under --data-dir", choices=("fashion_mnist", "folder"))
-    image_size: int | None = setting(None, f"side of a folder's square images: {SIZES_TEXT} (default "
-                                           f"{FOLDER_SIZE}; Fashion-MNIST is 28)", check=image_size_value, kind=int,
-                                     metavar="N")
-    channels: str = setting("auto", "a folder's channels: auto (1 if every picture is grey, else 3), 1 or 3",
-                            choices=("auto", "1", "3"))
-
-    def validate(self):
-        if self.dataset == "fashion_mnist" and self.image_size not in (None, 28):
-            raise ConfigError("image_size", "needs --dataset folder (Fashion-MNIST is 28x28)")
-        if self.dataset == "fashion_mnist" and self.channels != "auto":
-            raise ConfigError("channels", "needs --dataset folder (Fashion-MNIST is grey)")
-
-    @property
-    def image_shape(self):
-        """`(size, size, channels)` of the images (exact after `resolve_folder`; before, "auto" counts 3)."""
-        if self.dataset == "fashion_mnist":
-            return (28, 28, 1)
-        size = self.image_size or FOLDER_SIZE
-        return (size, size, 3 if self.channels == "auto" else int(self.channels))  # "auto": at most 3
 
 
 def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch"):
@@ -77,32 +48,6 @@ def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discr
     discriminator = build_discriminator(img_shape)
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, discriminator_norm=discriminator_norm)
     return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")
-
-
-def load_folder_data(config, data_dir, classes=False):
-    """A folder of the user's pictures as `TrainingData` (uint8 images, memory-mapped; labels with `classes`).
-
-    Raises:
-        UserError: (exit status 2) without `--data-dir`; (exit status 1) as
-            `gan_keras.data.image_folder.load_image_folder`.
-    """
-    # The folder reader loads Pillow and writes the cache: only for a folder run.
-    from gan_keras.data.image_folder import load_image_folder
-
-    if data_dir is None:
-        raise UserError("--dataset folder needs --data-dir DIR, the folder of your pictures", EXIT_USAGE)
-    channels = config.channels if config.channels == "auto" else int(config.channels)
-    folder = load_image_folder(data_dir, config.image_size or FOLDER_SIZE, channels, classes=classes)
-    return TrainingData(folder.images, folder.labels, dataset="folder", folder=folder,
-                        description=f"pictures in {data_dir}")
-
-
-def resolve_folder(config, data):
-    """`config` with a folder's image size and channels filled in (what `load_folder_data` read)."""
-    if config.dataset != "folder":
-        return config
-    _, size, _, channels = data.images.shape
-    return dataclasses.replace(config, image_size=size, channels=str(channels))
 
 
 def _load(config, data_dir):

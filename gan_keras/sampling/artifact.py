@@ -66,6 +66,8 @@ class GeneratorInfo:
             generator; None otherwise.
         vocabulary: Words a caption-conditioned generator knows; None otherwise.
         model: Short name of the GAN it came from.
+        class_names: A conditional generator's class names in label order
+            (a folder's class folders); None for numbered classes.
     """
 
     latent_dim: int
@@ -76,6 +78,7 @@ class GeneratorInfo:
     condition_shape: tuple | None = None
     vocabulary: tuple | None = None
     model: str = "gan"
+    class_names: tuple | None = None
 
     def __post_init__(self):
         problems = []
@@ -98,10 +101,14 @@ class GeneratorInfo:
                 problems.append(f"{name} must be a list of integers >= 0, got {shape!r}")
         if self.vocabulary is not None and not all(isinstance(w, str) for w in self.vocabulary):
             problems.append("vocabulary must be a list of words")
+        if self.class_names is not None and (
+                not isinstance(self.class_names, (tuple, list)) or not all(isinstance(n, str) for n in self.class_names)
+                or len(self.class_names) != self.num_classes):
+            problems.append(f"class_names must be num_classes ({self.num_classes}) names, got {self.class_names!r}")
         if problems:
             raise ValueError("; ".join(problems))
         # Lists from JSON become tuples, so that two infos compare equal.
-        for name in ("pixel_range", "image_shape", "condition_shape", "vocabulary"):
+        for name in ("pixel_range", "image_shape", "condition_shape", "vocabulary", "class_names"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, tuple(float(v) if name == "pixel_range" else v for v in value))
@@ -126,6 +133,24 @@ class GeneratorInfo:
         if self.image_conditioned:
             return GeneratorKind.TRANSLATOR if all(self.condition_shape[:2]) else GeneratorKind.UPSCALER
         return GeneratorKind.CAPTIONS if self.captioned else GeneratorKind.NOISE
+
+    def class_index(self, label):
+        """The class number of `label`: a number ("3", 3) or, for a generator with class names, a name ("cats").
+
+        Raises:
+            UserError: (exit status 2) for a generator without classes, a
+                number out of range or an unknown name (the classes listed).
+        """
+        if not self.conditional:
+            raise UserError("--label and --classes need a conditional generator", EXIT_USAGE)
+        names = self.class_names or ()
+        text = str(label).strip()
+        if text in names:
+            return names.index(text)
+        if text.lstrip("-").isdigit() and 0 <= int(text) < self.num_classes:
+            return int(text)
+        known = ", ".join(f"{i} {name}" for i, name in enumerate(names)) if names else f"0..{self.num_classes - 1}"
+        raise UserError(f"--label {text!r} is not a class of this generator: {known}", EXIT_USAGE)
 
     def to_json(self):
         """The info as a JSON-ready dict (with the sidecar's format number)."""

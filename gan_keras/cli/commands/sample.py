@@ -36,8 +36,9 @@ def add_arguments(parser):
     parser.add_argument("--out", required=True, help="file to write: .png (a grid) or .npz (arrays)")
     parser.add_argument("--n", type=flags.positive_int, default=None, help="number of samples (default 100)")
     parser.add_argument("--seed", type=flags.seed, default=0, help="seed of the noise (default 0)")
-    parser.add_argument("--label", type=int, default=None,
-                        help="class to draw, for a conditional generator (default: balanced, one grid row per class)")
+    parser.add_argument("--label", default=None, metavar="CLASS",
+                        help="class to draw, for a conditional generator: its number, or its name for a generator "
+                             "trained on class folders (default: balanced, one grid row per class)")
     parser.add_argument("--caption", default=None, metavar="TEXT",
                         help="what to draw, for a generator trained on captions (StackGAN), e.g. 'a light, narrow "
                              "sneaker'; characters other than a-z, hyphen, space, comma and period, and words it "
@@ -62,6 +63,8 @@ def run(args):
     generator = artifact.load_generator(args.generator, kinds=(artifact.GeneratorKind.NOISE,
                                                                artifact.GeneratorKind.CAPTIONS),
                                         command="gan-keras sample")
+    if args.label is not None:
+        args.label = generator.info.class_index(args.label)
     image_shape = generator.info.image_shape
     if args.out.endswith(".png") and len(image_shape) != 3:
         raise UserError(f"{args.generator} draws samples of shape {image_shape}, not images: use --out FILE.npz",
