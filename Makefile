@@ -8,7 +8,7 @@ PHOTO_PACKAGES := mate-backgrounds lomiri-wallpapers-16.04 plasma-workspace-wall
 # CPU-sized run of the book's DCGAN: one true epoch at batch 128 (468 steps; ~7.5 min measured here).
 TRAIN_ARGS ?= --epochs 1 --batch-size 128 --save-interval 100 --checkpoint-interval 100 --output-dir outputs/fashion_dcgan_cpu --resume
 
-.PHONY: venv data photos train train-full test test-backends smoke gaussian-study benchmark clean
+.PHONY: venv data photos emoji-font emoji train train-full test test-backends smoke gaussian-study benchmark clean
 
 # The pinned requirements, then the package itself in editable mode (so `import gan_keras`
 # and the `gan-keras` command work from any folder with this environment).
@@ -42,6 +42,21 @@ photos:
 		echo "Photographs: not installed (sudo apt-get install $(PHOTO_PACKAGES))"; \
 	fi
 
+# A folder of your own kind of pictures, made offline: 3,655 colour emoji in 9 class folders (outputs/emoji),
+# rendered from Debian's Noto colour emoji font; the groups of Unicode's emoji-test.txt are the classes.
+EMOJI_PACKAGES := fonts-noto-color-emoji unicode-data
+emoji-font:
+	@if dpkg -s $(EMOJI_PACKAGES) >/dev/null 2>&1; then \
+		echo "Emoji font: found"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q $(EMOJI_PACKAGES) || (apt-get update -q && apt-get install -y -q $(EMOJI_PACKAGES))) >/dev/null && echo "Emoji font: installed $(EMOJI_PACKAGES)"; \
+	else \
+		echo "Emoji font: not installed (sudo apt-get install $(EMOJI_PACKAGES))"; \
+	fi
+
+emoji: venv emoji-font
+	$(VENV)/bin/gan-keras emoji --out outputs/emoji
+
 train: venv data
 	$(PY) scripts/train_fashion.py $(TRAIN_ARGS)
 
@@ -49,7 +64,7 @@ train-full: venv data
 	$(PY) scripts/train_fashion.py --epochs 10 --resume
 
 # The layers contract first (setup.cfg: imports only go down), then the tests.
-test: venv photos
+test: venv photos emoji-font
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 

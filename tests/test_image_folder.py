@@ -203,3 +203,21 @@ def test_a_cgan_trains_on_class_folders_and_samples_a_class_by_name_in_a_fresh_p
     assert call_command("train", "cgan", "--dataset", "folder", "--data-dir", tmp_path / "classes" / "circles",
                         "--image-size", 16, "--output-dir", tmp_path / "one", "--steps", 1) == 1
     assert "has no class folders" in capsys.readouterr().err
+
+
+def test_the_emoji_folder_has_one_class_folder_per_group_of_rgba_pictures(tmp_path, capsys):
+    from gan_keras.data import emoji
+
+    everything = emoji.read_emoji_list()
+    assert len(everything) == 3655 and len({e.group for e in everything}) == 9
+    assert "Component" not in {e.group for e in everything}
+    counts = emoji.write_emoji_folder(str(tmp_path / "emoji"), limit=2)
+    assert sorted(counts) == ["activities", "animals_nature", "flags", "food_drink", "objects", "people_body",
+                              "smileys_emotion", "symbols", "travel_places"]
+    assert set(counts.values()) == {2}
+    first = Image.open(tmp_path / "emoji" / "smileys_emotion" / "0000_grinning_face.png")
+    assert first.mode == "RGBA" and first.size == (136, 128)
+    pixels = np.asarray(first)
+    assert pixels[0, 0, 3] == 0 and pixels[64, 68, 3] == 255  # transparent corner, opaque face
+    folder = load_image_folder(str(tmp_path / "emoji"), 32, classes=True)
+    assert folder.images.shape == (18, 32, 32, 3) and len(folder.class_names) == 9

@@ -74,6 +74,8 @@ COMMANDS = {
                                "SRGAN generator; any size, in tiles)"),
     "translate": _module_command("translate", "translate", "run a trained pix2pix (or any image-to-image) "
                                  "generator on your own image"),
+    "emoji": _module_command("emoji", "emoji", "write a folder of 3,655 colour emoji in 9 class folders to train "
+                             "on (Google's Noto colour emoji, offline)"),
     "animate": _module_command("animate", "animate", "the sample grids of a run as an animation (progress.gif, "
                                "and .mp4 where ffmpeg is installed)"),
     "compare": _module_command("compare", "compare", "compare runs: their FD/KID/score curves and final metrics "
