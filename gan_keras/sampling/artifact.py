@@ -138,11 +138,12 @@ class GeneratorInfo:
         """The class number of `label`: a number ("3", 3) or, for a generator with class names, a name ("cats").
 
         Raises:
-            UserError: (exit status 2) for a generator without classes, a
-                number out of range or an unknown name (the classes listed).
+            UserError: (exit status 1, as the generator decides) for a
+                generator without classes, a number out of range or an
+                unknown name (the classes listed).
         """
         if not self.conditional:
-            raise UserError("--label and --classes need a conditional generator", EXIT_USAGE)
+            raise UserError("--label and --classes need a conditional generator")
         names = self.class_names or ()
         text = str(label).strip()
         if text in names:
@@ -150,7 +151,7 @@ class GeneratorInfo:
         if text.lstrip("-").isdigit() and 0 <= int(text) < self.num_classes:
             return int(text)
         known = ", ".join(f"{i} {name}" for i, name in enumerate(names)) if names else f"0..{self.num_classes - 1}"
-        raise UserError(f"--label {text!r} is not a class of this generator: {known}", EXIT_USAGE)
+        raise UserError(f"--label {text!r} is not a class of this generator: {known}")
 
     def to_json(self):
         """The info as a JSON-ready dict (with the sidecar's format number)."""
