@@ -199,8 +199,17 @@ def initialize(group, bind=None):
 
 
 def _seconds(name, default):
-    value = os.environ.get(name)
-    return int(value) if value and value.isdigit() and int(value) > 0 else default
+    """A positive number of seconds from the variable `name`, `default` where it is unset or empty.
+
+    Raises:
+        UserError: (exit status 2) for any other value: a value given is never replaced by the default.
+    """
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise UserError(f"{name} must be a positive number of seconds, got {value!r}", EXIT_USAGE)
+    return int(value)
 
 
 def _first_line(error):

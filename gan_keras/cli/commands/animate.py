@@ -24,7 +24,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    # Keras loads only when the command runs, not while flags are parsed.
+    flags.quiet_tensorflow()
+    # Keras loads only when the command runs (quietly), not while flags are parsed.
     from gan_keras.runs.animation import grid_files, make_animation
 
     if not os.path.isdir(args.run_dir):

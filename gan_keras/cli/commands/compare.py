@@ -16,6 +16,7 @@ says so.
 
 import os
 
+from gan_keras.cli import flags
 from gan_keras.core import checks
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
@@ -39,7 +40,8 @@ def run(args):
         if not os.path.isdir(path):
             raise UserError(f"no run folder at {path}", EXIT_USAGE)
     checks.require_parent_dir(args.out, "--out")
-    # Keras loads only when the command runs, not while flags are parsed.
+    flags.quiet_tensorflow()
+    # Keras loads only when the command runs (quietly), not while flags are parsed.
     from gan_keras.cli.views.comparison import run_folders, write_comparison
 
     md, png = write_comparison(args.run_dirs, args.out)
