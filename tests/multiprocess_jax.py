@@ -276,6 +276,7 @@ def test_process_0_alone_stops_with_one_line_when_nobody_joins(tmp_path, data):
 @pytest.mark.parametrize("second, status, words", [
     (["--no-such-flag"], 1, "process 1 did not join within 5 s"),  # refused before it knows the job: process 0 waits
     (["--engine", "book"], 2, "process 1 of 2 refused to start: --num-processes 2 needs --engine compiled"),
+    (["--ema-warmup", "1"], 2, "process 1 of 2 refused to start: --ema-warmup must be 0 (off) or an integer >= 2"),
 ])
 def test_process_0_started_by_hand_stops_with_one_line_when_process_1_refuses(tmp_path, data, second, status, words):
     port = free_port()
@@ -348,8 +349,9 @@ def test_launch_reports_a_process_s_refusal_as_its_one_line_without_a_trace(tmp_
     result = gan_keras("launch", "-n", 2, "--", *MLP, "--data-dir", data, "--output-dir", tmp_path / "run",
                        "--steps", 2, "--engine", "book")
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr, result.stdout
-    said = [line for line in result.stdout.splitlines() if line.startswith("launch: ")]
-    assert said and "ended with exit status 2: gan-keras: error:" in said[0] and "--engine compiled" in said[0]
+    said = [line for line in result.stderr.splitlines() if line.startswith("launch: ")]
+    assert len(said) == 1 and "ended with exit status 2: gan-keras: error:" in said[0], result.stderr
+    assert "--engine compiled" in said[0]
     assert not os.path.exists(tmp_path / "run")
 
 

@@ -150,7 +150,20 @@ def check_backend(backend):
                         f"use --devices N instead", EXIT_USAGE)
 
 
-def initialize(group, bind=None):
+def start_roll_call(group, bind=None):
+    """The leader's roll call, listening from now on (`roll_call.RollCall`); None for a follower.
+
+    Args:
+        group: This process's `ProcessGroup`.
+        bind: The leader's listening "HOST:PORT" (see `roll_call.bind_address`), or None.
+    """
+    if not group.leader:
+        return None
+    host, port = roll_call.bind_address(group, bind)
+    return roll_call.RollCall(group, host, port, _seconds("GAN_KERAS_CONNECT_SECONDS", CONNECT_SECONDS))
+
+
+def initialize(group, call=None):
     """Joins the job: the roll call, then `jax.distributed.initialize`, before any JAX computation.
 
     Waits up to `GAN_KERAS_CONNECT_SECONDS` (default 60) for every process
@@ -159,7 +172,7 @@ def initialize(group, bind=None):
 
     Args:
         group: This process's `ProcessGroup`.
-        bind: The leader's listening "HOST:PORT" (see `bind_address`), or None.
+        call: The leader's `RollCall` from `start_roll_call` (None: a follower).
 
     Raises:
         UserError: one line, in every process: (exit status 2) a process
@@ -174,9 +187,9 @@ def initialize(group, bind=None):
 
     connect = _seconds("GAN_KERAS_CONNECT_SECONDS", CONNECT_SECONDS)
     heartbeat = _seconds("GAN_KERAS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
-    host, port = roll_call.bind_address(group, bind) if group.leader else (None, None)
     if group.leader:
-        roll_call.RollCall(group, host, port, connect).run()
+        host, port = call.host, call.port
+        call.run()
     else:
         roll_call.answer(group, connect)
         roll_call.wait_for_coordinator(group, connect)  # JAX's service starts after the roll call

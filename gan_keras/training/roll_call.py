@@ -30,7 +30,7 @@ import time
 
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
 
-REFUSAL_SECONDS = 5  # how long a follower that refused tries to tell the leader
+REFUSAL_SECONDS = 15  # how long a follower that refused tries to tell the leader
 
 
 def bind_address(group, bind=None):
@@ -155,27 +155,45 @@ def _read_line(connection, limit=4096):
 class RollCall:
     """The leader's side of the roll call: waits for every follower, then says go, or stops them all.
 
-    Listens on `(host, port)` until every follower 1..count-1 said `JOIN
-    count index` (or one said `REFUSE count index message`), at most
-    `seconds`; stops listening, then answers `GO` (or `STOP status message`)
-    on each connection.
+    Listens on `(host, port)` from its creation (before the leader loads
+    Keras, so that followers are heard early), until every follower
+    1..count-1 said `JOIN count index` (or one said `REFUSE count index
+    message`), at most `seconds` after `run` starts; stops listening, then
+    answers `GO` (or `STOP status message`) on each connection. A leader that
+    refuses its own flags calls `stop`.
+
+    Raises:
+        UserError: (exit status 2) if `host` is not an address of this
+            machine; (exit status 1) if the port is taken.
     """
 
     def __init__(self, group, host, port, seconds):
         self.group, self.host, self.port, self.seconds = group, host, port, seconds
         self.joined = {}  # index -> connection
         self.offending = []  # the connection of a process that stops the job: told why too
+        self.server = self._listen()
 
     def run(self):
-        server = self._listen()
         try:
-            self._gather(server)
+            self._gather(self.server)
         except UserError as error:
-            server.close()
-            self._answer(f"STOP {error.exit_code} {' '.join(str(error).split())}")
+            self.stop(error)
             raise
-        server.close()  # JAX's service takes the port next; the followers wait for it (`_wait_for_coordinator`)
+        self.server.close()  # JAX's service takes the port next; the followers wait for it (`wait_for_coordinator`)
         self._answer("GO")
+
+    def stop(self, error):
+        """Stops listening and answers `STOP` with `error` to every follower that has spoken or is waiting."""
+        self.server.settimeout(0.2)
+        try:
+            while True:  # the followers already queued: each is told why the job does not start
+                connection, _ = self.server.accept()
+                connection.settimeout(2)
+                self.offending.append(connection)
+        except OSError:
+            pass
+        self.server.close()
+        self._answer(f"STOP {error.exit_code} {' '.join(str(error).split())}")
 
     def _listen(self):
         group = self.group

@@ -179,7 +179,9 @@ class Job:
         index, _ = self.failed
         code = self.processes[index].returncode
         said = self.last_error.get(index)
-        self._say(f"process {index} {self._describe(code)}" + (f": {said}" if said else ""))
+        with self.lock:  # the launcher's own error line, on stderr
+            print(f"launch: process {index} {self._describe(code)}" + (f": {said}" if said else ""), file=sys.stderr,
+                  flush=True)
 
     def _signal(self, index, sig):
         process = self.processes[index] if index < len(self.processes) else None

@@ -88,10 +88,14 @@ def configs_from_args(args, recipe):
 
 def run(args, recipe):
     """Trains `recipe` with the parsed flags; returns the exit status."""
-    model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
     # Imported here: the module is light (no Keras), and only a job of several processes uses more of it.
     from gan_keras.training import processes
 
+    try:
+        model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
+    except UserError as error:  # in a job, process 0 is told at once, not after its wait for this process
+        _tell_process_0(args, error)
+        raise
     group = processes.group_from(config.coordinator, config.num_processes, config.process_id)
     if group is None:
         if config.coordinator_bind is not None:
@@ -106,17 +110,35 @@ def run(args, recipe):
     return processes.finish(status)
 
 
+def _tell_process_0(args, error):
+    """A follower whose flags were refused tells process 0 (best effort; see `roll_call.refuse`)."""
+    # Only a job's modules; nothing loads for a run of one process.
+    from gan_keras.training import processes, roll_call
+
+    try:
+        group = processes.group_from(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+                                     getattr(args, "process_id", None))
+    except UserError:
+        return
+    if group is not None:
+        roll_call.refuse(group, str(error))
+
+
 def _join(group, recipe, model, config):
     """Checks a job's flags, joins it and compares every process's settings (see `gan_keras.training.processes`)."""
     # A job's modules load only for a job, after the flags are parsed.
     from gan_keras.training import processes, roll_call
 
+    call = processes.start_roll_call(group, config.coordinator_bind)  # the leader listens before Keras loads
     try:
         _check_job(group, recipe, config)
-    except UserError as error:  # a follower's refusal stops the leader at once, not after its wait
-        roll_call.refuse(group, str(error))
+    except UserError as error:  # a refusal stops the others at once, not after their wait
+        if call is not None:
+            call.stop(error)
+        else:
+            roll_call.refuse(group, str(error))
         raise
-    processes.initialize(group, config.coordinator_bind)
+    processes.initialize(group, call)
     settings = {"gan": recipe.name, **model.to_json(),
                 **{k: v for k, v in config.to_json().items() if k not in config.JOB_FIELDS + config.LOCAL_FIELDS}}
     processes.check_same(settings)
