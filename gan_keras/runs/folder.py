@@ -84,7 +84,7 @@ class RunFolder:
 
     def __exit__(self, kind, error, trace):
         self.release(clean=kind is None or issubclass(kind, (UserError, KeyboardInterrupt)))
-        if kind is not None and issubclass(kind, UserError):
+        if kind is not None and issubclass(kind, UserError):  # a refusal: the folders it made go again
             self._remove_if_unused()
         return False
 
@@ -164,7 +164,6 @@ class RunFolder:
             self._fd = None
 
     def _remove_if_unused(self):
-        """After a refusal: the folders `lock` made go again if the run left nothing in them but its lock."""
         if not self._created or set(os.listdir(self.path)) - {LOCK_FILE}:
             return
         try:
@@ -339,10 +338,9 @@ class RunFolder:
         """`--resume` in a folder without a checkpoint: starts afresh if nothing of the earlier run was kept.
 
         A run killed before its first checkpoint leaves only what it rewrites
-        from step 0 (its first grids, a partial history); those files are
-        removed and the run starts afresh, as `--resume` does in an empty
-        folder. A folder that holds a saved generator (a run that ended, whose
-        checkpoint is gone) is refused, so that no finished work is replaced.
+        from step 0 (grids, a partial history): they go and the run starts
+        afresh. A saved generator (a run that ended, its checkpoint gone) is
+        refused, so that no finished work is replaced.
 
         Raises:
             RunFolderError: (exit status 2) if the folder holds a saved

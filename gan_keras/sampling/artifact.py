@@ -13,7 +13,6 @@ from `gan_keras.core.pixels`, the same for every caller.
 """
 
 import dataclasses
-import enum
 import json
 import math
 import os
@@ -26,28 +25,9 @@ from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.noise import NOISE_KINDS, balanced_labels, sample_noise
 from gan_keras.core.pixels import to_tanh_range
 from gan_keras.sampling import info_check, model_file
+from gan_keras.sampling.kinds import GeneratorKind, check_kind
 
 SIDECAR_FORMAT = 2
-
-
-class GeneratorKind(enum.Enum):
-    """What a generator does, and so which command runs it (`GeneratorInfo.kind`).
-
-    Each value is `(what it does, the command that runs it)`.
-    """
-
-    NOISE = ("draws images (or 1-D samples) from noise", "gan-keras sample")
-    CAPTIONS = ("draws images from captions", "gan-keras sample --caption TEXT")
-    TRANSLATOR = ("translates images of one size", "gan-keras translate")
-    UPSCALER = ("upscales images of any size", "gan-keras upscale")
-
-    @property
-    def does(self):
-        return self.value[0]
-
-    @property
-    def command(self):
-        return self.value[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -367,26 +347,6 @@ def load_generator(path, pixel_range=None, noise=None, kinds=None, command=None)
     check_kind(path, info, kinds, command)
     overrides = {k: v for k, v in (("pixel_range", pixel_range), ("noise", noise)) if v is not None}
     return Generator(model, dataclasses.replace(info, **overrides) if overrides else info)
-
-
-def check_kind(path, info, kinds, command):
-    """Refuses a generator that is not of one of `kinds`, naming the command that runs it.
-
-    Args:
-        path: The generator's file, for the message.
-        info: Its `GeneratorInfo`.
-        kinds: The accepted `GeneratorKind`s (None: any).
-        command: The refusing command, e.g. "gan-keras translate".
-
-    Raises:
-        UserError: (exit status 1) e.g. "g.keras upscales images of any size
-            (a srgan generator), which `gan-keras translate` does not take:
-            use `gan-keras upscale --generator g.keras`".
-    """
-    if kinds is None or info.kind in kinds:
-        return
-    raise UserError(f"{path} {info.kind.does} (a {info.model} generator), which `{command or 'this command'}` "
-                    f"does not take: use `{info.kind.command} --generator {path}`")
 
 
 def pixel_range_of(model):
