@@ -91,12 +91,11 @@ def run(args):
 
 def save_grids(generators, noise, title, path):
     """One figure: an 8x8 grid of each `(name, generator)` on the same noise, side by side."""
-    # matplotlib loads when the figure is drawn.
+    # matplotlib and the plotting module load when the figure is drawn (the backend chosen first).
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from gan_keras.core import fileio
     from gan_keras.sampling.plotting import tile_images
 
