@@ -91,13 +91,9 @@ def run(args):
 
 def save_grids(generators, noise, title, path):
     """One figure: an 8x8 grid of each `(name, generator)` on the same noise, side by side."""
-    # matplotlib and the plotting module load when the figure is drawn (the backend chosen first).
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The plotting module (matplotlib, its backend chosen there) loads when the figure is drawn.
     from gan_keras.core import fileio
-    from gan_keras.sampling.plotting import tile_images
+    from gan_keras.sampling.plotting import plt, tile_images
 
     figure, axes = plt.subplots(1, len(generators), figsize=(3.2 * len(generators), 3.6))
     for axis, (name, generator) in zip(axes, generators):
