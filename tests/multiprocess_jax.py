@@ -274,7 +274,7 @@ def test_process_0_alone_stops_with_one_line_when_nobody_joins(tmp_path, data):
 
 
 @pytest.mark.parametrize("second, status, words", [
-    (["--no-such-flag"], 1, "process 1 did not join within 5 s"),  # refused before it knows the job: process 0 waits
+    (["--no-such-flag"], 2, "process 1 of 2 refused to start: unrecognized arguments: --no-such-flag"),
     (["--engine", "book"], 2, "process 1 of 2 refused to start: --num-processes 2 needs --engine compiled"),
     (["--ema-warmup", "1"], 2, "process 1 of 2 refused to start: --ema-warmup must be 0 (off) or an integer >= 2"),
 ])

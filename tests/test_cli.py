@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from gan_keras.recipes import RECIPES
 from tests.conftest import ROOT, assert_one_line_error, call_command, run
 
 TRAIN = os.path.join(ROOT, "scripts", "train_fashion.py")
@@ -82,3 +83,14 @@ def test_deterministic_runs_in_two_processes_write_the_same_history(tiny_fashion
         histories.append((tmp_path / name / "history.csv").read_text())
     assert histories[0] == histories[1]
     assert len(histories[0].splitlines()) == 4
+
+
+@pytest.mark.parametrize("command", [["train", name] for name in sorted(RECIPES)]
+                         + [["launch"], ["sample"], ["evaluate"], ["upscale"], ["translate"], ["compare"],
+                            ["animate"], ["emoji"]])
+def test_every_command_s_help_is_shown(command):
+    from gan_keras.cli import build_parser
+
+    with pytest.raises(SystemExit) as ended:
+        build_parser().parse_args([*command, "--help"])
+    assert ended.value.code == 0

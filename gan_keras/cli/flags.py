@@ -15,10 +15,40 @@ from gan_keras.core.config import ConfigError, flag_name, seed_value
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_INTERRUPTED, EXIT_USAGE, UserError
 
 class ArgumentParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line (no usage block)."""
+    """An ArgumentParser whose errors are one line (no usage block).
+
+    In a process of a job (`--num-processes`, or Keras' job variables), a
+    refused command line is also told to process 0, which then stops the
+    job at once instead of waiting for this process (`roll_call.refuse`).
+    """
 
     def error(self, message):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.flush()
+        _tell_process_0(sys.argv[1:], message)
+        self.exit(EXIT_USAGE)
+
+
+def _tell_process_0(argv, message):
+    """Best effort: the job flags read from the raw words (the parser refused them), then the refusal sent."""
+    given = {}
+    for i, word in enumerate(argv):
+        for flag in ("--coordinator", "--num-processes", "--process-id"):
+            if word == flag and i + 1 < len(argv):
+                given[flag] = argv[i + 1]
+            elif word.startswith(flag + "="):
+                given[flag] = word.split("=", 1)[1]
+    number = {flag: int(value) for flag, value in given.items() if flag != "--coordinator" and value.isdigit()}
+    try:
+        # Only a job's light modules (no Keras), and only when the command line was refused.
+        from gan_keras.training import processes, roll_call
+
+        group = processes.group_from(given.get("--coordinator"), number.get("--num-processes"),
+                                     number.get("--process-id"))
+        if group is not None:
+            roll_call.refuse(group, message)
+    except Exception:  # a refusal must end in its own one line, whatever happens here
+        pass
 
 
 def positive_int(text):

@@ -82,7 +82,7 @@ class RunConfig(Config):
                               "use; saved as ema_generator.keras, graded beside the generator",
                          check=decay_value, metavar="DECAY")
     ema_warmup: int = setting(EMA_WARMUP, "ramp of the average's decay over the first steps: min(DECAY, "
-                                          "(1 + t) / (W + t)) after step t, an average over the last ~5% "
+                                          "(1 + t) / (W + t)) after step t, an average over the last twentieth "
                                           "of the steps with 20 (0: off)",
                               check=lambda value: None if value == 0 or (isinstance(value, int) and not isinstance(
                                   value, bool) and value >= 2) else f"must be 0 (off) or an integer >= 2, got "

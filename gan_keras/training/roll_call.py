@@ -30,7 +30,7 @@ import time
 
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
 
-REFUSAL_SECONDS = 15  # how long a follower that refused tries to tell the leader
+REFUSAL_SECONDS = 10  # how long a follower that refused tries to tell the leader (it listens before Keras loads)
 
 
 def bind_address(group, bind=None):
