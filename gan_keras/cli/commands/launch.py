@@ -178,10 +178,10 @@ class Job:
         self.reported = True
         index, _ = self.failed
         code = self.processes[index].returncode
-        said = self.last_error.get(index)
-        with self.lock:  # the launcher's own error line, on stderr
-            print(f"launch: process {index} {self._describe(code)}" + (f": {said}" if said else ""), file=sys.stderr,
-                  flush=True)
+        said = self.last_error.get(index, "").split("error: ", 1)[-1]
+        with self.lock:  # the launcher's own error line, on stderr, as every command's
+            print(f"gan-keras launch: error: process {index} {self._describe(code)}" + (f": {said}" if said else ""),
+                  file=sys.stderr, flush=True)
 
     def _signal(self, index, sig):
         process = self.processes[index] if index < len(self.processes) else None
