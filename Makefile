@@ -66,7 +66,7 @@ train-full: venv data
 # The layers contract first (setup.cfg: imports only go down), then the tests.
 test: venv photos emoji-font
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 # The frozen-discriminator contract, training steps and exact resume on Keras' JAX and PyTorch
 # backends (CPU builds: torch 2.13.0, jax from PyPI); with JAX, real jobs of two processes on 127.0.0.1
