@@ -40,6 +40,10 @@ STEPS = 20
 # Adam moves a weight whose gradient is pure rounding noise by up to one learning rate (2e-4) in either
 # direction, so the two engines can leave such a weight up to two learning rates apart.
 ADAM_NOISE = 2 * 2e-4
+# Adam's moments hold the gradients themselves (0.1 of one step's), whose float32 rounding differs between
+# the engines' separately compiled programs: on JAX on a CPU with AMX units the DCGAN discriminator's
+# convolution gradients differed by up to 1.5e-2 in one step (momentum 1.5e-3), the losses by under 1e-4.
+MOMENT_NOISE = 4e-3
 BUILDERS = {
     # The DCGAN has BatchNormalization in both models and dropout in the discriminator.
     "dcgan": lambda: build_dcgan(latent_dim=16, jit_compile=False),
@@ -85,7 +89,9 @@ def assert_same_step(book_logs, compiled_logs, book_state, compiled_state, varia
         np.testing.assert_allclose(compiled_logs[field], book_logs[field], rtol=1e-4, atol=1e-4,
                                    err_msg=f"step {book_logs['step']}: {field}")
     for variable, a, b in zip(variables, book_state, compiled_state):
-        np.testing.assert_allclose(b.astype(np.float64), a.astype(np.float64), rtol=0, atol=ADAM_NOISE,
+        moment = variable.path.endswith(("_momentum", "_velocity"))
+        np.testing.assert_allclose(b.astype(np.float64), a.astype(np.float64), rtol=0,
+                                   atol=MOMENT_NOISE if moment else ADAM_NOISE,
                                    err_msg=f"step {book_logs['step']}: {variable.path}")
 
 
