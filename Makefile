@@ -32,27 +32,26 @@ data:
 		echo "Fashion-MNIST: not installed; keras' downloader will fetch it (or: sudo apt-get install dataset-fashion-mnist)"; \
 	fi
 
+# $(call debian,WHAT,PACKAGES): Debian packages installed when missing (as root with apt-get), else named.
+define debian
+	@if dpkg -s $(2) >/dev/null 2>&1; then \
+		echo "$(1): found"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q $(2) || (apt-get update -q && apt-get install -y -q $(2))) >/dev/null && echo "$(1): installed $(2)"; \
+	else \
+		echo "$(1): not installed (sudo apt-get install $(2))"; \
+	fi
+endef
+
 # Debian's wallpaper packages: the credited photographs SRGAN trains on (`train srgan --dataset photos`).
 photos:
-	@if dpkg -s $(PHOTO_PACKAGES) >/dev/null 2>&1; then \
-		echo "Photographs: found"; \
-	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		(apt-get install -y -q $(PHOTO_PACKAGES) || (apt-get update -q && apt-get install -y -q $(PHOTO_PACKAGES))) >/dev/null && echo "Photographs: installed $(PHOTO_PACKAGES)"; \
-	else \
-		echo "Photographs: not installed (sudo apt-get install $(PHOTO_PACKAGES))"; \
-	fi
+	$(call debian,Photographs,$(PHOTO_PACKAGES))
 
 # A folder of your own kind of pictures, made offline: 3,655 colour emoji in 9 class folders (outputs/emoji),
 # rendered from Debian's Noto colour emoji font; the groups of Unicode's emoji-test.txt are the classes.
 EMOJI_PACKAGES := fonts-noto-color-emoji unicode-data
 emoji-font:
-	@if dpkg -s $(EMOJI_PACKAGES) >/dev/null 2>&1; then \
-		echo "Emoji font: found"; \
-	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		(apt-get install -y -q $(EMOJI_PACKAGES) || (apt-get update -q && apt-get install -y -q $(EMOJI_PACKAGES))) >/dev/null && echo "Emoji font: installed $(EMOJI_PACKAGES)"; \
-	else \
-		echo "Emoji font: not installed (sudo apt-get install $(EMOJI_PACKAGES))"; \
-	fi
+	$(call debian,Emoji font,$(EMOJI_PACKAGES))
 
 emoji: venv emoji-font
 	$(VENV)/bin/gan-keras emoji --out outputs/emoji
