@@ -99,9 +99,7 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     """
     require_positive(num_classes=num_classes)
     _require_image_shape(img_shape)
-    image = keras.Input(shape=tuple(img_shape), name="image")
-    label = keras.Input(shape=(1,), dtype="int32", name="label")
-    code = _label_embedding(label, num_classes, name="label_embedding")
+    image, label, code = _image_and_label_inputs(img_shape, num_classes)
     x = layers.Concatenate()([layers.Flatten()(image), code])  # the original's order: image first
     x = layers.Dense(512)(x)
     x = layers.LeakyReLU(negative_slope=LEAK)(x)
@@ -162,12 +160,17 @@ def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
     """
     require_positive(num_classes=num_classes)
     _require_image_shape(img_shape)
-    image = keras.Input(shape=tuple(img_shape), name="image")
-    label = keras.Input(shape=(1,), dtype="int32", name="label")
-    code = _label_embedding(label, num_classes, name="label_embedding")
+    image, label, code = _image_and_label_inputs(img_shape, num_classes)
     plane = layers.Reshape((img_shape[0], img_shape[1], 1))(layers.Dense(img_shape[0] * img_shape[1])(code))
     pair = layers.Concatenate()([image, plane])
     return keras.Model([image, label], discriminator_body(pair, max(img_shape[:2])), name="cgan_discriminator")
+
+
+def _image_and_label_inputs(img_shape, num_classes):
+    """A discriminator's inputs: `(image input, label input, the label's learned code)`."""
+    image = keras.Input(shape=tuple(img_shape), name="image")
+    label = keras.Input(shape=(1,), dtype="int32", name="label")
+    return image, label, _label_embedding(label, num_classes, name="label_embedding")
 
 
 def _label_embedding(label, num_classes, name):
