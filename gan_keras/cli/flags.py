@@ -39,16 +39,10 @@ def _tell_process_0(argv, message):
             elif word.startswith(flag + "="):
                 given[flag] = word.split("=", 1)[1]
     number = {flag: int(value) for flag, value in given.items() if flag != "--coordinator" and value.isdigit()}
-    try:
-        # Only a job's light modules (no Keras), and only when the command line was refused.
-        from gan_keras.training import processes, roll_call
+    # Only a job's light module (no Keras), and only when the command line was refused.
+    from gan_keras.training.processes import tell_process_0
 
-        group = processes.group_from(given.get("--coordinator"), number.get("--num-processes"),
-                                     number.get("--process-id"))
-        if group is not None:
-            roll_call.refuse(group, message)
-    except Exception:  # a refusal must end in its own one line, whatever happens here
-        pass
+    tell_process_0(given.get("--coordinator"), number.get("--num-processes"), number.get("--process-id"), message)
 
 
 def positive_int(text):

@@ -126,6 +126,21 @@ def group_from(coordinator=None, count=None, index=None, environ=None):
     return ProcessGroup(coordinator, count, index)
 
 
+def tell_process_0(coordinator, count, index, message):
+    """A process of a job whose command line was refused tells process 0 (best effort, `roll_call.refuse`).
+
+    Args:
+        coordinator, count, index: The job flags as given (None: from Keras' variables, as `group_from`).
+        message: The refusal, one line.
+    """
+    try:
+        group = group_from(coordinator, count, index)
+        if group is not None:
+            roll_call.refuse(group, message)
+    except Exception:  # a refusal must end in its own one line, whatever happens here
+        pass
+
+
 def _int_variable(environ, name):
     value = environ.get(name)
     if value is None or not value.strip():

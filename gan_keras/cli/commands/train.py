@@ -94,7 +94,8 @@ def run(args, recipe):
     try:
         model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
     except UserError as error:  # in a job, process 0 is told at once, not after its wait for this process
-        _tell_process_0(args, error)
+        processes.tell_process_0(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+                                 getattr(args, "process_id", None), str(error))
         raise
     group = processes.group_from(config.coordinator, config.num_processes, config.process_id)
     if group is None:
@@ -108,20 +109,6 @@ def run(args, recipe):
     else:
         status = flags.run_guarded(lambda: _follow(recipe, model, config), prog="gan-keras")
     return processes.finish(status)
-
-
-def _tell_process_0(args, error):
-    """A follower whose flags were refused tells process 0 (best effort; see `roll_call.refuse`)."""
-    # Only a job's modules; nothing loads for a run of one process.
-    from gan_keras.training import processes, roll_call
-
-    try:
-        group = processes.group_from(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
-                                     getattr(args, "process_id", None))
-    except UserError:
-        return
-    if group is not None:
-        roll_call.refuse(group, str(error))
 
 
 def _join(group, recipe, model, config):
