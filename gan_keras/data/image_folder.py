@@ -76,7 +76,7 @@ class ImageFolder:
 
     def summary(self):
         """One line: "DIR: N images of SxSxC[ in K classes]; skipped M (U unreadable, S too small, ...)"."""
-        size, channels = self.images.shape[1], self.images.shape[3]
+        height, width, channels = self.images.shape[1:]
         kinds = {}
         for _, reason in self.skipped:
             kind = reason.split(":")[0].split(" (")[0]
@@ -84,7 +84,7 @@ class ImageFolder:
         classes = f" in {len(self.class_names)} classes" if self.class_names else ""
         skipped = (f"; skipped {len(self.skipped)} ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
                    if self.skipped else "")
-        return f"{self.directory}: {len(self.images):,} images of {size}x{size}x{channels}{classes}{skipped}"
+        return f"{self.directory}: {len(self.images):,} images of {height}x{width}x{channels}{classes}{skipped}"
 
 
 def cache_dir():
@@ -93,27 +93,39 @@ def cache_dir():
                                                               "image_folders")
 
 
-def prepare_image(path, size):
+def prepare_image(path, size, halves=1):
     """One image file as the training set holds it: centre square, area-shrunk to `size`, alpha on white.
 
     Args:
         path: An image file.
         size: The side of the result in pixels.
+        halves: 2 for the side-by-side "AB" images of the pix2pix datasets:
+            the left and the right half are each prepared so, side by side.
 
     Returns:
-        `(pixels, grey)`: uint8 `(size, size, 3)` and whether the file is grey.
+        `(pixels, grey)`: uint8 `(size, halves * size, 3)` and whether the file is grey.
 
     Raises:
         UnreadableImageError: (exit status 1) if Pillow cannot read it.
-        ValueError: "too small: WxH < size" if its shorter side is under `size`.
+        ValueError: "too small: WxH < size" if its shorter side (of a half) is under `size`.
     """
+    colour, alpha, top = read_pixels(path)
+    height, width = colour.shape[:2]
+    if min(height, width // halves) < size:
+        raise ValueError(f"too small: {width}x{height} < {halves * size}x{size}" if halves > 1
+                         else f"too small: {width}x{height} < {size}")
+    part = width // halves
+    prepared = [_square(colour[:, i * part:(i + 1) * part], None if alpha is None else
+                        alpha[:, i * part:(i + 1) * part], top, size) for i in range(halves)]
+    return np.concatenate(prepared, axis=1), colour.shape[-1] == 1
+
+
+def _square(colour, alpha, top, size):
+    """uint8 `(size, size, 3)`: the centred square of one picture, alpha on white, area-shrunk."""
     # Pillow loads when images are prepared, not while flags are parsed.
     from PIL import Image
 
-    colour, alpha, top = read_pixels(path)
     height, width = colour.shape[:2]
-    if min(height, width) < size:
-        raise ValueError(f"too small: {width}x{height} < {size}")
     pixels = colour.astype(np.float32) / np.float32(top / 255.0)
     if alpha is not None:  # flattened onto white
         opacity = alpha.astype(np.float32) / np.float32(top)
@@ -127,10 +139,10 @@ def prepare_image(path, size):
     image = Image.fromarray(square, "RGB")
     if side != size:
         image = image.resize((size, size), Image.Resampling.BOX)
-    return np.asarray(image, np.uint8), grey
+    return np.asarray(image, np.uint8)
 
 
-def load_image_folder(directory, size, channels="auto", classes=False, progress=None):
+def load_image_folder(directory, size, channels="auto", classes=False, progress=None, halves=1):
     """Reads (from the cache, or decodes once into it) every usable image of a folder, and says what it found.
 
     Prints `ImageFolder.summary()`, then one line per skipped file (the
@@ -144,7 +156,10 @@ def load_image_folder(directory, size, channels="auto", classes=False, progress=
             `image_dataset_from_directory`, torchvision's `ImageFolder`):
             class `i` is the `i`-th subfolder in name order; images directly
             in `directory` are skipped ("not in a class folder").
-        progress: A progress bar while images are decoded (None: when stderr is a terminal).
+        progress: Whether a progress bar shows while images are decoded
+            (None: when stderr is a terminal).
+        halves: 2 for side-by-side "AB" images (`prepare_image`): the images
+            are then `(size, 2 * size)`.
 
     Returns:
         An `ImageFolder` with at least one image (and one in every class).
@@ -174,12 +189,14 @@ def load_image_folder(directory, size, channels="auto", classes=False, progress=
             raise UserError(f"{directory} has no class folders: put each class's pictures in a subfolder "
                             f"({directory}/cats/..., {directory}/dogs/...)")
     stats = [_stat(directory, name) for name in files]
-    digest = _digest(directory, files, stats, size, channels, classes)
-    key = hashlib.sha256(f"{os.path.realpath(directory)}|{size}|{channels}|{classes}".encode()).hexdigest()[:24]
+    layout = f"{classes}|{halves}"
+    digest = _digest(files, stats, size, channels, layout)
+    key = hashlib.sha256(f"{os.path.realpath(directory)}|{size}|{channels}|{layout}".encode()).hexdigest()[:24]
     cache = os.path.join(cache_dir(), key)
     meta = _read_meta(cache, digest)
     if meta is None:
-        meta = _build_cache(cache, directory, files, stats, size, channels, class_names, skipped, digest, progress)
+        job = _CacheJob(cache, directory, files, stats, size, channels, class_names, halves)
+        meta = _build_cache(job, skipped, digest, progress)
     images = np.load(cache + ".npy", mmap_mode="r")
     labels = None if meta["labels"] is None else np.asarray(meta["labels"], np.int32)
     folder = ImageFolder(directory, images, labels, class_names, meta["names"],
@@ -191,8 +208,9 @@ def load_image_folder(directory, size, channels="auto", classes=False, progress=
         print(f"  ... and {len(folder.skipped) - MAX_LISTED} more (all in the run's report.md)")
     if not len(images):
         first = f" (first: {folder.skipped[0][0]}: {folder.skipped[0][1]})" if folder.skipped else ""
+        least = f"{halves * size}x{size}"
         raise UserError(f"no usable image in {directory}{first}: add PNG or JPEG pictures of at least "
-                        f"{size}x{size} pixels")
+                        f"{least} pixels")
     if classes:
         empty = [name for i, name in enumerate(class_names) if not np.any(labels == i)]
         if empty:
@@ -206,9 +224,9 @@ def _stat(directory, name):
     return info.st_size, info.st_mtime_ns
 
 
-def _digest(directory, files, stats, size, channels, classes):
+def _digest(files, stats, size, channels, layout):
     """What the cache's contents depend on: the files (names, sizes, times) and the preparation."""
-    hasher = hashlib.sha256(f"{CACHE_FORMAT}|{size}|{channels}|{classes}".encode())
+    hasher = hashlib.sha256(f"{CACHE_FORMAT}|{size}|{channels}|{layout}".encode())
     for name, (length, mtime) in zip(files, stats):
         hasher.update(f"{name}\0{length}\0{mtime}\n".encode())
     return hasher.hexdigest()[:32]
@@ -226,13 +244,27 @@ def _read_meta(cache, digest):
     return meta
 
 
+@dataclasses.dataclass(frozen=True)
+class _CacheJob:
+    """What one cache is built from (see `load_image_folder`)."""
+
+    cache: str
+    directory: str
+    files: list
+    stats: list
+    size: int
+    channels: object
+    class_names: tuple | None
+    halves: int
+
+
 def _prepare(job):
     """One file for the cache (in a worker process): `(index, pixels or None, grey, reason or None)`."""
-    index, path, length, size = job
+    index, path, length, size, halves = job
     if length == 0:
         return index, None, False, "empty file"
     try:
-        pixels, grey = prepare_image(path, size)
+        pixels, grey = prepare_image(path, size, halves)
     except UnreadableImageError as error:
         return index, None, False, f"unreadable: {error.reason}"
     except ValueError as error:
@@ -240,44 +272,76 @@ def _prepare(job):
     return index, pixels, grey, None
 
 
-def _build_cache(cache, directory, files, stats, size, channels, class_names, skipped, digest, progress):
-    """Decodes every file once (on every core) into the cache; returns its sidecar."""
+def _decoded(job, progress):
+    """`_prepare`'s results in any order, decoded on every core (at most 8) when there are many files."""
     import multiprocessing
     import sys
 
     from tqdm import tqdm
 
     progress = sys.stderr.isatty() if progress is None else progress
-    os.makedirs(os.path.dirname(cache), exist_ok=True)
-    jobs = [(i, os.path.join(directory, name), length, size) for i, (name, (length, _)) in enumerate(zip(files,
-                                                                                                         stats))]
-    results = [None] * len(jobs)
+    jobs = [(i, os.path.join(job.directory, name), length, job.size, job.halves)
+            for i, (name, (length, _)) in enumerate(zip(job.files, job.stats))]
     workers = min(os.cpu_count() or 1, 8)
-    with tqdm(total=len(jobs), desc=f"decoding {directory} once (cached)", unit="image", disable=not progress,
-              dynamic_ncols=True) as bar:
+    with tqdm(total=len(jobs), desc=f"decoding {job.directory} once (cached)", unit="image",
+              disable=not progress, dynamic_ncols=True) as bar:
         if workers > 1 and len(jobs) > 64:
             with multiprocessing.get_context("spawn").Pool(workers) as pool:
                 for result in pool.imap_unordered(_prepare, jobs, chunksize=16):
-                    results[result[0]] = result
                     bar.update(1)
+                    yield result
         else:
-            for job in jobs:
-                results[job[0]] = _prepare(job)
+            for one in jobs:
                 bar.update(1)
-    skipped = skipped + [(files[i], reason) for i, pixels, _, reason in results if reason is not None]
-    kept = [(i, pixels, grey) for i, pixels, grey, reason in results if reason is None]
-    grey = all(g for _, _, g in kept)
-    wanted = (1 if grey else 3) if channels == "auto" else channels
-    array = np.zeros((len(kept), size, size, wanted), np.uint8)
-    for row, (_, pixels, _) in enumerate(kept):
-        array[row] = pixels[..., :1] if wanted == 1 and grey else (
-            np.rint(pixels.mean(axis=-1, keepdims=True)).astype(np.uint8) if wanted == 1 else pixels)
-    names = [files[i] for i, _, _ in kept]
-    labels = None if class_names is None else [class_names.index(name.split("/")[0]) for name in names]
-    meta = {"format": CACHE_FORMAT, "digest": digest, "directory": os.path.realpath(directory), "names": names,
-            "labels": labels, "class_names": None if class_names is None else list(class_names),
-            "skipped": sorted(skipped)}
-    with fileio.atomic_write(cache + ".npy", "wb") as f:
-        np.save(f, array)
-    fileio.write_text(cache + ".json", json.dumps(meta))
+                yield _prepare(one)
+
+
+def _build_cache(job, skipped, digest, progress):
+    """Decodes every file once into the cache, in bounded memory; returns its sidecar.
+
+    Each decoded image goes straight to a memory-mapped scratch array on
+    disk (one row per file), and the kept rows are then copied, `COPY_ROWS`
+    at a time, into the cache's `.npy`: the memory used is a few images per
+    worker plus one block of rows, whatever the folder's size.
+    """
+    os.makedirs(os.path.dirname(job.cache), exist_ok=True)
+    shape = (job.size, job.halves * job.size)
+    scratch_path = job.cache + f".scratch{os.getpid()}.npy"
+    scratch = np.lib.format.open_memmap(scratch_path, "w+", np.uint8, (max(len(job.files), 1), *shape, 3))
+    try:
+        reasons, greys = {}, {}
+        for index, pixels, grey, reason in _decoded(job, progress):
+            if reason is None:
+                scratch[index], greys[index] = pixels, grey
+            else:
+                reasons[index] = reason
+        kept = [i for i in range(len(job.files)) if i not in reasons]
+        grey = all(greys[i] for i in kept)
+        wanted = (1 if grey else 3) if job.channels == "auto" else job.channels
+        with fileio.atomic_write(job.cache + ".npy", "wb") as f:
+            _copy_rows(scratch, kept, wanted, f)
+    finally:
+        del scratch
+        os.remove(scratch_path)
+    names = [job.files[i] for i in kept]
+    labels = None if job.class_names is None else [job.class_names.index(name.split("/")[0]) for name in names]
+    meta = {"format": CACHE_FORMAT, "digest": digest, "directory": os.path.realpath(job.directory), "names": names,
+            "labels": labels, "class_names": None if job.class_names is None else list(job.class_names),
+            "skipped": sorted(skipped + [(job.files[i], reason) for i, reason in reasons.items()])}
+    fileio.write_text(job.cache + ".json", json.dumps(meta))
     return meta
+
+
+COPY_ROWS = 1024  # rows copied at a time from the scratch array to the cache
+
+
+def _copy_rows(scratch, kept, channels, f):
+    """Writes the `.npy` of `scratch[kept]` with `channels` (1: the mean of R, G and B) into the open file `f`."""
+    shape = (len(kept), *scratch.shape[1:3], channels)
+    np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)),
+                                             "fortran_order": False, "shape": shape})
+    for start in range(0, len(kept), COPY_ROWS):
+        block = np.asarray(scratch[kept[start:start + COPY_ROWS]])
+        if channels == 1:
+            block = np.rint(block.mean(axis=-1, keepdims=True, dtype=np.float32)).astype(np.uint8)
+        f.write(np.ascontiguousarray(block).tobytes())

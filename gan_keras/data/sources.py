@@ -21,7 +21,8 @@ class ArraySource:
             or uint8 images (e.g. the memory-mapped cache of a folder,
             `gan_keras.data.image_folder`), each batch then scaled to
             float32 [-1, 1] as it is drawn (`core.pixels.from_uint8`).
-        labels: Optional `(n,)` integer class labels.
+        labels: Optional `(n,)` integer class labels, or `(n, ...)` input
+            images of an image-to-image GAN (uint8 ones scaled as `images`).
         batch_size: Samples per batch.
         seed: Seed of the per-epoch permutations.
 
@@ -53,9 +54,12 @@ class ArraySource:
     def batch(self, index):
         """Returns `(images, labels)` of batch `index` (labels may be None)."""
         rows = self.rows(index)
-        labels = None if self.labels is None else self.labels[rows]
-        images = self.images[rows]
-        return (from_uint8(images) if images.dtype == np.uint8 else images), labels
+        return _float(self.images[rows]), None if self.labels is None else _float(self.labels[rows])
+
+
+def _float(values):
+    """uint8 pixels (a folder's cache) as float32 [-1, 1]; anything else as it is."""
+    return from_uint8(values) if values.dtype == np.uint8 else values
 
 
 class CaptionSource(ArraySource):

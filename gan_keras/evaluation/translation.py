@@ -87,6 +87,36 @@ def fashion_measure(classes=None, seed=0, data_dir=None):
     return measure
 
 
+def picture_measure(seed=0, weights="auto"):
+    """A `measure` for `TranslationEvaluation` of a folder's picture pairs: L1, PSNR, SSIM, and FD/KID in features.
+
+    FD and KID compare the outputs with the held-out targets in a picture
+    network's features (`gan_keras.evaluation.pictures.PictureNetwork`,
+    built at the first call; its name is added to every row as "features").
+
+    Returns:
+        `(images, reference, labels=None) -> dict`.
+    """
+    # The feature network loads at the end of the run, not while flags are parsed.
+    from gan_keras.evaluation import pictures
+
+    networks = []
+
+    def measure(images, reference, labels=None):
+        if not networks:
+            networks.append(pictures.PictureNetwork(weights))
+        network = networks[0]
+        images, reference = np.clip(np.asarray(images, np.float32), -1, 1), np.asarray(reference, np.float32)
+        result = {"l1": float(np.mean(np.abs(images - reference)) / 2.0),
+                  "psnr": image_quality.psnr(reference, images), "ssim": image_quality.ssim(reference, images),
+                  "n": len(images), "features": network.name}
+        if len(images) >= 2:
+            result.update(pictures.distribution_scores(network(reference), network(images), seed=seed))
+        return result
+
+    return measure
+
+
 class HeldOutEvaluation(Callback):
     """What every end-of-run scorer shares: its `rows` of `(name, metrics)`, in `test_metrics.json` and `report.md`.
 
@@ -189,7 +219,8 @@ class TranslationEvaluation(HeldOutEvaluation):
 COLUMNS = (("l1", "L1", "{:.4f}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}"),
            ("class_accuracy", "class acc.", "{:.3f}"), ("brightness_agreement", "brightness agr.", "{:.3f}"),
            ("width_agreement", "width agr.", "{:.3f}"), ("fd", "FD", "{:.2f}"), ("kid", "KID", "{:.4g}"),
-           ("diversity", "diversity", "{:.2f}"), ("sharpness", "sharpness", "{:.3f}"))
+           ("diversity", "diversity", "{:.2f}"), ("sharpness", "sharpness", "{:.3f}"),
+           ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"), ("coverage", "coverage", "{:.3f}"))
 
 
 def _finite_or_none(metrics):

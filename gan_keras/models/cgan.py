@@ -33,7 +33,7 @@ import math
 import keras
 from keras import layers
 
-from gan_keras.models.dcgan import discriminator_body, generator_body, require_positive
+from gan_keras.models.dcgan import discriminator_features, generator_body, require_positive
 
 LEAK = 0.2
 BN_MOMENTUM = 0.9  # Keras momentum = 1 - PyTorch momentum (0.1, the default)
@@ -140,16 +140,20 @@ def build_conv_cgan_generator(latent_dim=100, num_classes=10, img_shape=(32, 32,
 
 
 def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
-    """Builds the conditional discriminator of folders of pictures: the DCGAN discriminator on image and label map.
+    """Builds the conditional discriminator of folders of pictures: the DCGAN discriminator with a projection.
 
-    The label's learned code is mapped (Dense) to one extra `size x size`
-    channel stacked onto the image (the conditioning of Mirza and
-    Osindero's convolutional variants), then the DCGAN discriminator's
-    stages (`gan_keras.models.dcgan.discriminator_body`) judge the pair.
+    The DCGAN discriminator's stages (`gan_keras.models.dcgan.discriminator_features`)
+    turn the image into features h; the label enters by projection (Miyato
+    and Koyama 2018, as in SNGAN and BigGAN): the logit is
+    `Dense(1)(h) + <embedding(label), h>`, so the label asks "does this image
+    look like this class" in the discriminator's own features. Stacking the
+    label as an extra input channel (Mirza and Osindero's convolutional
+    variants) let the discriminator win within a few hundred steps on colour
+    folders, its generator ignoring the label.
 
     Args:
         img_shape: `(size, size, channels)` of the images.
-        num_classes: Number of classes; also the size of the label embedding.
+        num_classes: Number of classes.
 
     Returns:
         An uncompiled `keras.Model` named "cgan_discriminator" mapping
@@ -160,10 +164,13 @@ def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
     """
     require_positive(num_classes=num_classes)
     _require_image_shape(img_shape)
-    image, label, code = _image_and_label_inputs(img_shape, num_classes)
-    plane = layers.Reshape((img_shape[0], img_shape[1], 1))(layers.Dense(img_shape[0] * img_shape[1])(code))
-    pair = layers.Concatenate()([image, plane])
-    return keras.Model([image, label], discriminator_body(pair, max(img_shape[:2])), name="cgan_discriminator")
+    image = keras.Input(shape=tuple(img_shape), name="image")
+    label = keras.Input(shape=(1,), dtype="int32", name="label")
+    features = discriminator_features(image, max(img_shape[:2]))
+    width = int(features.shape[-1])
+    code = layers.Flatten()(layers.Embedding(num_classes, width, name="label_projection")(label))
+    logit = layers.Add()([layers.Dense(1)(features), layers.Dot(axes=1)([features, code])])
+    return keras.Model([image, label], layers.Activation("sigmoid")(logit), name="cgan_discriminator")
 
 
 def _image_and_label_inputs(img_shape, num_classes):

@@ -106,6 +106,11 @@ def build_discriminator(img_shape=(28, 28, 1)):
 
 def discriminator_body(image, side):
     """The discriminator's layers from images `(n, h, w, c)` (longer side `side`) to `(n, 1)` probabilities."""
+    return layers.Dense(1, activation="sigmoid")(discriminator_features(image, side))
+
+
+def discriminator_features(image, side):
+    """The discriminator's layers from images `(n, h, w, c)` (longer side `side`) to its flat last features."""
     pads = []
     while side > 4:  # one stride-2 convolution per halving; an odd map before the next one padded to even
         side = -(-side // 2)
@@ -125,8 +130,7 @@ def discriminator_body(image, side):
     x = layers.BatchNormalization(momentum=0.8)(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Dropout(0.25)(x)
-    x = layers.Flatten()(x)
-    return layers.Dense(1, activation="sigmoid")(x)
+    return layers.Flatten()(x)
 
 
 def require_positive(**dims):

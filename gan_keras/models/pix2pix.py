@@ -50,9 +50,19 @@ KERNEL = 4
 BN_MOMENTUM = 0.9  # Keras momentum = 1 - PyTorch momentum (0.1, the default)
 BN_EPSILON = 1e-5  # PyTorch's default
 INIT_STDDEV = 0.02
+MAX_WIDTH = 8  # at most 8 x filters in a block, as the paper's 64 -> 512
+DROPOUT_BLOCKS = 3  # the paper's dropout on the three decoder blocks nearest the bottleneck
 
 
-def build_unet_generator(image_shape=(28, 28, 1), filters=64, dropout=0.5):
+def unet_depth(side):
+    """Stride-2 halvings of the U-Net until the bottleneck is at most 4x4 (at least 3): 28 -> 3, 64 -> 4, 128 -> 5."""
+    depth = 0
+    while side > 4 or depth < 3:
+        side, depth = -(-side // 2), depth + 1
+    return depth
+
+
+def build_unet_generator(image_shape=(28, 28, 1), filters=64, dropout=0.5, output_channels=None):
     """Builds the pix2pix U-Net generator for small images.
 
     For a 28x28 edge map with `filters` = f:
@@ -70,18 +80,25 @@ def build_unet_generator(image_shape=(28, 28, 1), filters=64, dropout=0.5):
     the defaults the model has 1,447,233 weights, 1,446,081 of them
     trainable (1,152 are BN moving statistics).
 
+    Larger pictures get one encoder and one decoder block more per doubling
+    (`unet_depth`: 64x64 halves 4 times, 128x128 5 times, down to 4x4), each
+    block twice the filters of the one before, at most 8f, and Dropout on the
+    three decoder blocks nearest the bottleneck, as in the paper.
+
     Args:
-        image_shape: `(height, width, channels)` of the edge maps and of the
-            generated images; height and width must be multiples of 4.
+        image_shape: `(height, width, channels)` of the inputs (and of the
+            generated images); height and width must be multiples of 4.
         filters: Number of filters of the first encoder block; the others
-            have 2x and 4x as many.
-        dropout: Dropout rate of the two hidden decoder blocks, in [0, 1);
-            0 makes the generator deterministic in training mode too.
+            have 2x, 4x, ... (at most 8x) as many.
+        dropout: Dropout rate of the hidden decoder blocks nearest the
+            bottleneck, in [0, 1); 0 makes the generator deterministic in
+            training mode too.
+        output_channels: Channels of the generated images (None: those of the inputs).
 
     Returns:
         An uncompiled `keras.Model` named "unet_generator" mapping
-        `(n, *image_shape)` edge maps in [-1, 1] to `(n, *image_shape)`
-        images in [-1, 1].
+        `(n, *image_shape)` inputs in [-1, 1] to `(n, height, width,
+        output_channels)` images in [-1, 1].
 
     Raises:
         ValueError: if `image_shape` is not three positive integers with
@@ -93,18 +110,23 @@ def build_unet_generator(image_shape=(28, 28, 1), filters=64, dropout=0.5):
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
     edges = keras.Input(shape=(height, width, channels), name="edges")
-    e1 = _conv_block(edges, filters, strides=2, batch_norm=False, name="down1")
-    e2 = _conv_block(e1, 2 * filters, strides=2, batch_norm=True, name="down2")
-    x = _conv_block(e2, 4 * filters, strides=2, batch_norm=True, name="bottleneck")
-    # (h/4) -> ceil(h/8) -> 2*ceil(h/8): one extra row when h/4 is odd (7 -> 4 -> 8).
-    crop = (2 * (-(-height // 8)) - height // 4, 2 * (-(-width // 8)) - width // 4)
-    x = _deconv_block(x, 2 * filters, dropout, name="up1")
-    x = layers.Cropping2D(((0, crop[0]), (0, crop[1])), name="up1_crop")(x)
-    x = layers.Concatenate(name="skip2")([x, e2])
-    x = _deconv_block(x, filters, dropout, name="up2")
-    x = layers.Concatenate(name="skip1")([x, e1])
+    depth = unet_depth(max(height, width))
+    skips, x = [], edges
+    for level in range(1, depth):  # encoder: down1 (no BN), down2, ...
+        x = _conv_block(x, min(2 ** (level - 1), MAX_WIDTH) * filters, strides=2, batch_norm=level > 1,
+                        name=f"down{level}")
+        skips.append(x)
+    x = _conv_block(x, min(2 ** (depth - 1), MAX_WIDTH) * filters, strides=2, batch_norm=True, name="bottleneck")
+    for up, skip in enumerate(reversed(skips), start=1):  # decoder: up1 ... back to down1's size, with skips
+        x = _deconv_block(x, int(skip.shape[-1]), dropout if up <= DROPOUT_BLOCKS else 0.0, name=f"up{up}")
+        # "Same" padding of an odd side with stride 2 adds its extra row and column at the bottom/right: 7 -> 4 -> 8.
+        crop = (int(x.shape[1]) - int(skip.shape[1]), int(x.shape[2]) - int(skip.shape[2]))
+        if crop != (0, 0):
+            x = layers.Cropping2D(((0, crop[0]), (0, crop[1])), name=f"up{up}_crop")(x)
+        x = layers.Concatenate(name=f"skip{depth - up}")([x, skip])
     x = layers.Conv2DTranspose(
-        channels, KERNEL, strides=2, padding="same", kernel_initializer=_kernel_init(), name="up3_deconv")(x)
+        output_channels or channels, KERNEL, strides=2, padding="same", kernel_initializer=_kernel_init(),
+        name=f"up{depth}_deconv")(x)
     image = layers.Activation("tanh", name="image")(x)
     return keras.Model(edges, image, name="unet_generator")
 

@@ -71,6 +71,18 @@ def load_folder_data(config, data_dir, classes=False):
                         description=f"pictures in {data_dir}")
 
 
+def folder_evaluation(config, run, data):
+    """The end-of-run scores of a folder run (`recipe.finish`): `[FolderEvaluation]`, or [] for another run."""
+    if config.dataset != "folder" or not run.evaluate:
+        return []
+    # The evaluation's modules (feature networks) load only for a run that evaluates.
+    from gan_keras.evaluation.folder_scores import FolderEvaluation
+
+    folder = data.folder
+    return [FolderEvaluation(run.output_dir, folder.images, folder.labels, folder.class_names,
+                             n=run.eval_samples(), seed=run.seed)]
+
+
 def resolve_folder(config, data):
     """`config` with a folder's image size and channels filled in (what `load_folder_data` read)."""
     if config.dataset != "folder":

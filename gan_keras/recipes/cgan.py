@@ -16,7 +16,7 @@ from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_dataset, scale_images
 from gan_keras.core.errors import UserError
 from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, FolderImages, Recipe, TrainingData,
-                                    load_folder_data, memory_estimate, resolve_folder)
+                                    folder_evaluation, load_folder_data, memory_estimate, resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +110,6 @@ RECIPES = {
         output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES.get(config.dataset, config.dataset)}_cgan",
         output_dir_help="outputs/<fashion, mnist or folder>_cgan",
         batch_size=64, epochs=10, build=_build_cgan, load=_load_labelled, evaluate=True, ema=EMA_DECAY,
-        memory=memory_estimate(256, 1_500_000, 10_000), resolve=_resolve,
+        memory=memory_estimate(256, 1_500_000, 10_000), resolve=_resolve, finish=folder_evaluation,
     ),
 }

@@ -9,8 +9,8 @@ import dataclasses
 
 from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
-from gan_keras.recipes.base import (EMA_DECAY, FolderImages, Recipe, TrainingData, load_folder_data, memory_estimate,
-                                    resolve_folder)
+from gan_keras.recipes.base import (EMA_DECAY, FolderImages, Recipe, TrainingData, folder_evaluation,
+                                    load_folder_data, memory_estimate, resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +74,6 @@ RECIPES = {
         config=DCGANConfig, output_dir=lambda config: "outputs/fashion_dcgan" if config.dataset == "fashion_mnist"
         else "outputs/folder_dcgan", output_dir_help="outputs/fashion_dcgan (a folder: outputs/folder_dcgan)",
         batch_size=32, epochs=10, build=_build_dcgan, load=_load, evaluate=True, ema=EMA_DECAY,
-        memory=_memory, resolve=resolve_folder,
+        memory=_memory, resolve=resolve_folder, finish=folder_evaluation,
     ),
 }

@@ -1,4 +1,6 @@
-"""pix2pix "edges2fashion" as a recipe (8.3): edge maps of Fashion-MNIST shoes and bags back to images."""
+"""pix2pix as a recipe (8.3): "edges2fashion" (edge maps of Fashion-MNIST shoes and bags back to images), or pairs
+of your own pictures (`--dataset folder --data-dir DIR`: DIR/A and DIR/B by file name, or side-by-side AB images,
+`gan_keras.data.paired_folder`)."""
 
 import dataclasses
 
@@ -7,12 +9,24 @@ import numpy as np
 from gan_keras.core.conditions import InputImage
 from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_classes
-from gan_keras.recipes.base import Recipe, TrainingData, class_list, memory_estimate
+from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.core.pixels import from_uint8
+from gan_keras.recipes.base import FolderImages, Recipe, TrainingData, class_list, memory_estimate, resolve_folder
+
+DIRECTIONS = ("AtoB", "BtoA")
+TEST_SHARE, TEST_MAX = 10, 500  # without --test-dir: 1 pair in 10, at most 500, is held out
 
 
 @dataclasses.dataclass(frozen=True)
-class Pix2PixConfig(Config):
-    """pix2pix "edges2fashion": edge maps of Fashion-MNIST shoes and bags translated back to images."""
+class Pix2PixConfig(FolderImages, Config):
+    """pix2pix: edges2fashion, or pairs of your own pictures (`FolderImages`)."""
+
+    dataset: str = setting("fashion_mnist", "fashion_mnist (edges2fashion) or folder: pairs of your pictures in "
+                                            "--data-dir (DIR/A and DIR/B by file name, or side-by-side AB images)",
+                           choices=("fashion_mnist", "folder"))
+    direction: str = setting("AtoB", "with --dataset folder: translate A into B, or B into A", choices=DIRECTIONS)
+    test_dir: str | None = setting(None, "held-out pairs for --dataset folder, in the same layout (default: 1 pair "
+                                         "in 10 of --data-dir, at most 500)", kind=str, metavar="DIR")
 
     classes: str = setting("5,7,8,9", "Fashion-MNIST classes to translate (5 sandal, 7 sneaker, 8 bag, 9 ankle boot)",
                            check=class_list)
@@ -23,6 +37,15 @@ class Pix2PixConfig(Config):
     filters: int = setting(32, "filters of the first U-Net and PatchGAN layers (the paper: 64)", check=positive)
     discriminator_norm: str = setting(
         "batch", "D's BatchNormalization in the generator step (as for the DCGAN)", choices=("batch", "moving"))
+
+    def validate(self):
+        super().validate()
+        if self.dataset == "folder" and self.classes != "5,7,8,9":
+            raise UserError("--classes needs --dataset fashion_mnist (a folder's pairs have no classes)", EXIT_USAGE)
+        if self.dataset != "folder":
+            for name, value, default in (("direction", self.direction, "AtoB"), ("test_dir", self.test_dir, None)):
+                if value != default:
+                    raise UserError(f"--{name.replace('_', '-')} needs --dataset folder", EXIT_USAGE)
 
     @property
     def class_labels(self):
@@ -48,14 +71,48 @@ def _load_edges2fashion(config, data_dir):
                         test=(test_inputs, test_targets, y_test.astype(np.int32)))
 
 
+def _load_pairs(config, data_dir):
+    """A folder of picture pairs: training pairs, and held-out pairs (--test-dir, else 1 in 10 held out)."""
+    # Pillow loads and the cache is written only for a folder run.
+    from gan_keras.data.paired_folder import load_paired_folder
+
+    if data_dir is None:
+        raise UserError("--dataset folder needs --data-dir DIR, the folder of your picture pairs", EXIT_USAGE)
+    size, channels = config.image_size or 64, config.channels if config.channels == "auto" else int(config.channels)
+    pairs = load_paired_folder(data_dir, size, channels, config.direction)
+    if config.test_dir is not None:
+        test = load_paired_folder(config.test_dir, size, channels, config.direction)
+        train_in, train_out, test_in, test_out = pairs.inputs, pairs.targets, test.inputs, test.targets
+    else:
+        if len(pairs.inputs) < 2:
+            raise UserError(f"{data_dir} holds one pair: add more, or give held-out pairs with --test-dir")
+        held = np.zeros(len(pairs.inputs), bool)
+        held[np.random.default_rng(0).permutation(len(held))[:min(TEST_MAX, max(1, len(held) // TEST_SHARE))]] = True
+        train_in, train_out = pairs.inputs[~held], pairs.targets[~held]
+        test_in, test_out = pairs.inputs[held], pairs.targets[held]
+    wanted = max(a.shape[-1] for a in (train_in, train_out, test_in, test_out))  # grey and colour: both colour
+    train_in, train_out, test_in, test_out = (np.repeat(a, wanted // a.shape[-1], axis=-1) if a.shape[-1] != wanted
+                                              else a for a in (train_in, train_out, test_in, test_out))
+    test_in, test_out = from_uint8(np.asarray(test_in)), from_uint8(np.asarray(test_out))
+    shown = np.linspace(0, len(test_in) - 1, min(PREVIEW_PAIRS, len(test_in))).astype(int)
+    held_out = config.test_dir or f"1 pair in {TEST_SHARE} of {data_dir}"
+    return TrainingData(train_out, train_in, dataset="folder", folder=pairs, preview=(test_in[shown], test_out[shown]),
+                        test=(test_in, test_out, None),
+                        description=f"picture pairs in {data_dir} ({config.direction}); held out: {held_out}")
+
+
+def _load(config, data_dir):
+    return _load_pairs(config, data_dir) if config.dataset == "folder" else _load_edges2fashion(config, data_dir)
+
+
 def _build_pix2pix(config, run, total_steps):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.core.combined import build_combined, default_optimizer
     from gan_keras.core.gan import GAN
     from gan_keras.models.pix2pix import build_patch_discriminator, build_unet_generator
 
-    generator = build_unet_generator(filters=config.filters)
-    discriminator = build_patch_discriminator(filters=config.filters)
+    generator = build_unet_generator(config.image_shape, filters=config.filters)
+    discriminator = build_patch_discriminator(config.image_shape, filters=config.filters)
     condition = InputImage(discriminator_sees_input=True, reconstruction=True)  # a conditional PatchGAN and L1
     combined = build_combined(
         generator, discriminator, d_optimizer=default_optimizer(), g_optimizer=default_optimizer(),
@@ -67,21 +124,31 @@ def _build_pix2pix(config, run, total_steps):
 
 def _finish_translation(config, run, data):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
+    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure, picture_measure
 
     inputs, targets, labels = data.test
+    if config.dataset == "folder":
+        return [TranslationEvaluation(run.output_dir, inputs, targets, picture_measure(run.seed),
+                                      baselines=[("the inputs themselves", inputs)],
+                                      title=f"Held-out test: {len(inputs):,} pair{'s' if len(inputs) > 1 else ''}")]
     measure = fashion_measure(data.eval_classes, run.seed, run.data_dir)
     return [TranslationEvaluation(run.output_dir, inputs, targets, measure, labels=labels,
                                   baselines=[("edge maps (the inputs)", inputs)],
                                   title=f"Held-out test: {len(inputs):,} test images of classes {config.classes}")]
 
 
+def _output_dir(config):
+    loss = config.loss.replace('+', '_')
+    return f"outputs/pix2pix_{loss}" if config.dataset == "fashion_mnist" else f"outputs/folder_pix2pix_{loss}"
+
+
 RECIPES = {
     "pix2pix": Recipe(
-        name="pix2pix", summary="pix2pix: edge maps of Fashion-MNIST shoes and bags back to images (8.3)",
-        config=Pix2PixConfig, output_dir=lambda config: f"outputs/pix2pix_{config.loss.replace('+', '_')}",
-        output_dir_help="outputs/pix2pix_<loss>", batch_size=32, epochs=3, build=_build_pix2pix,
-        load=_load_edges2fashion, loop=lambda config: {"adversarial": config.loss != "l1"},
+        name="pix2pix", summary="pix2pix: edge maps of Fashion-MNIST shoes and bags back to images, or your picture pairs (8.3)",
+        config=Pix2PixConfig, output_dir=_output_dir,
+        output_dir_help="outputs/pix2pix_<loss> (a folder: outputs/folder_pix2pix_<loss>)", batch_size=32, epochs=3,
+        build=_build_pix2pix, load=_load, resolve=resolve_folder,
+        loop=lambda config: {"adversarial": config.loss != "l1"},
         memory=memory_estimate(0, 2_000_000, 60_000), finish=_finish_translation,
         evaluable=False,  # scored at the end on the whole held-out test set instead (test_metrics.json)
     ),

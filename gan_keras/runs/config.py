@@ -145,6 +145,13 @@ class RunConfig(Config):
         """
         if not self.evaluate:
             return
+        if dataset == "folder":
+            if self.eval_interval is not None:
+                raise UserError("--eval-interval: a folder run is scored once, at its end (FD in picture features "
+                                "and the memorisation check); leave it out", EXIT_USAGE)
+            if self.eval_n is not None and self.eval_n < 10:
+                raise ConfigError("eval_n", f"must be at least 10, got {self.eval_n}")
+            return
         if dataset != "fashion_mnist":
             raise UserError(f"evaluation needs --dataset fashion_mnist (the evaluation classifier knows "
                             f"Fashion-MNIST only), got {dataset}; pass --no-eval or leave out --eval-interval",

@@ -314,7 +314,7 @@ def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", clas
         UserError: as `RunConfig.check_evaluation`.
     """
     config.check_evaluation(dataset, classes)
-    if not config.evaluate:
+    if not config.evaluate or dataset == "folder":  # a folder run is scored at its end (`recipe.finish`)
         return None
     # The evaluation's modules (feature networks, scipy) load only for a run that evaluates.
     from gan_keras.evaluation import EvaluationCallback

@@ -72,8 +72,9 @@ def configs_from_args(args, recipe):
     if no_eval and (eval_interval is not None or eval_n is not None):
         raise UserError(f"--no-eval excludes {'--eval-interval' if eval_interval is not None else '--eval-n'}",
                         EXIT_USAGE)
-    # By default only Fashion-MNIST runs are evaluated (the evaluation classifier knows no other data).
-    by_default = recipe.evaluate and getattr(model, "dataset", "fashion_mnist") == "fashion_mnist"
+    # By default Fashion-MNIST runs are evaluated (the evaluation classifier knows no other data), and folder
+    # runs at their end, in picture features (`gan_keras.evaluation.folder_scores`).
+    by_default = recipe.evaluate and getattr(model, "dataset", "fashion_mnist") in ("fashion_mnist", "folder")
     evaluate = recipe.evaluable and not no_eval and (
         by_default or getattr(args, "eval", False) or eval_interval is not None or eval_n is not None)
     length = {}

@@ -2,15 +2,17 @@
 
     gan-keras translate --generator outputs/pix2pix_gan_l1/generator.keras --input edges.png --out shoe.png
 
-A pix2pix generator takes exactly the input size it was trained on (28x28
-edge maps, black lines on white). A generator of another kind is refused in
+A pix2pix generator takes the input size it was trained on (28x28 edge maps,
+black lines on white, for edges2fashion); a larger picture for a generator
+of square pictures (a folder run) is prepared as its training pictures were:
+centre square, area resize. A generator of another kind is refused in
 one line that names its command (an SRGAN generator, which takes any size:
 `gan-keras upscale`; one that draws from noise: `gan-keras sample`). The image is read
 by `gan_keras.data.image_file` (RGB or grey, converted to what the
 generator was trained on; alpha dropped).
 """
 
-from gan_keras.core.pixels import to_tanh_range
+from gan_keras.core.pixels import from_uint8, to_tanh_range
 from gan_keras.cli import flags
 from gan_keras.core import checks
 from gan_keras.core.errors import EXIT_USAGE, UserError
@@ -39,9 +41,19 @@ def run(args):
     info = generator.info
     image = match_channels(image, info.condition_shape[-1])
     fixed = tuple(info.condition_shape[:2])
-    if image.shape[:2] != fixed:
-        raise UserError(f"{args.generator} takes {fixed[0]}x{fixed[1]} images, {args.input} is "
-                        f"{image.shape[0]}x{image.shape[1]}")
+    if image.shape[:2] != fixed:  # prepared as a folder's training pictures: centre square, area resize
+        if fixed[0] != fixed[1]:
+            raise UserError(f"{args.generator} takes {fixed[0]}x{fixed[1]} images, {args.input} is "
+                            f"{image.shape[0]}x{image.shape[1]}")
+        # Pillow loads only for a picture to prepare.
+        from gan_keras.data.image_folder import prepare_image
+
+        try:
+            pixels, _ = prepare_image(args.input, fixed[0])
+        except ValueError as error:
+            raise UserError(f"{args.input} is {error}: {args.generator} takes {fixed[0]}x{fixed[1]} images") from None
+        print(f"{args.input}: its centre square shrunk to {fixed[0]}x{fixed[1]}, as the training pictures were")
+        image = match_channels(from_uint8(pixels), info.condition_shape[-1])
     output = generator.generate(image[None], batch_size=1)
     output = to_tanh_range(output, info.pixel_range)[0]
     plotting.save_image(output, args.out)
