@@ -221,3 +221,30 @@ def test_the_emoji_folder_has_one_class_folder_per_group_of_rgba_pictures(tmp_pa
     assert pixels[0, 0, 3] == 0 and pixels[64, 68, 3] == 255  # transparent corner, opaque face
     folder = load_image_folder(str(tmp_path / "emoji"), 32, classes=True)
     assert folder.images.shape == (18, 32, 32, 3) and len(folder.class_names) == 9
+
+
+class CountingRows(np.ndarray):
+    """An array that records the rows read from it (as the memory-mapped cache would be read)."""
+
+    def __getitem__(self, key):
+        if isinstance(key, np.ndarray) and key.dtype.kind in "iu" and self.ndim == 4:
+            self.read.update(int(k) for k in key)
+        return np.asarray(self).__getitem__(key)
+
+
+def test_two_processes_read_disjoint_rows_of_each_batch_and_together_the_whole_batch():
+    from gan_keras.data.sources import ArraySource
+
+    images = np.arange(40 * 2 * 2 * 3, dtype=np.uint8).reshape(40, 2, 2, 3).view(CountingRows)
+    images.read = set()
+    source = ArraySource(images, batch_size=8, seed=3)
+    whole, _ = ArraySource(np.asarray(images), batch_size=8, seed=3).batch(5)
+    read = []
+    for positions in (slice(0, 4), slice(4, 8)):  # process 0's devices, process 1's
+        images.read = set()
+        own, _ = source.own_rows(positions).batch(5)
+        other = slice(4, 8) if positions.start == 0 else slice(0, 4)
+        assert np.array_equal(own[positions], whole[positions]) and np.all(own[other] == -1)  # blank, never read
+        read.append(images.read)
+    assert read[0] and read[1] and not read[0] & read[1]
+    assert read[0] | read[1] == set(source.rows(5).tolist())

@@ -56,6 +56,38 @@ class ArraySource:
         rows = self.rows(index)
         return _float(self.images[rows]), None if self.labels is None else _float(self.labels[rows])
 
+    def own_rows(self, positions):
+        """A view of this source that reads only the batch positions `positions` (a slice) from the arrays.
+
+        In a job of several processes each process hands only its own devices'
+        share of every batch to them; through this view it reads only those
+        rows from the (memory-mapped) images, and leaves the other positions
+        blank (zero pixels), which it never uses. Class labels are small and read whole.
+        """
+        return _OwnRows(self, positions)
+
+
+class _OwnRows:
+    """`ArraySource.own_rows`: the same batches, with only the rows of `positions` read."""
+
+    def __init__(self, source, positions):
+        self.source, self.positions = source, positions
+        self.batch_size, self.batches_per_epoch = source.batch_size, source.batches_per_epoch
+
+    def rows(self, index):
+        return self.source.rows(index)
+
+    def batch(self, index):
+        rows = self.source.rows(index)
+        labels = self.source.labels
+        labels = None if labels is None else (self._read(labels, rows) if labels.ndim > 1 else labels[rows])
+        return _float(self._read(self.source.images, rows)), None if labels is None else _float(labels)
+
+    def _read(self, array, rows):
+        values = np.zeros((len(rows), *array.shape[1:]), array.dtype)
+        values[self.positions] = array[rows[self.positions]]
+        return values
+
 
 def _float(values):
     """uint8 pixels (a folder's cache) as float32 [-1, 1]; anything else as it is."""

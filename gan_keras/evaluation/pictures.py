@@ -159,7 +159,8 @@ def memorisation(samples, train, seed=0, max_queries=500):
         dict: "samples" and "training" (float64 arrays of nearest distances,
         RMS on [0, 1]); "threshold" (the training distances' 5% quantile);
         "near_share" (the share of samples nearer to a training picture than
-        that: about 0.05 for a GAN that does not copy, near 1 for one that does);
+        that: about 0.05 for samples as far from the data as real pictures are,
+        near 1 for copies, or for blurred averages of many pictures);
         "rows" (`(m,)` the nearest training row of each sample).
     """
     sample_d, sample_rows = nearest_training(samples, train)
@@ -181,8 +182,10 @@ def distance_table(result):
         lines.append(f"| {name} | {len(values):,} | " + " | ".join(f"{np.quantile(values, q):.4f}"
                                                                     for q in quantiles) + " |")
     lines += ["", f"{result['near_share']:.1%} of the samples are nearer to a training picture than 95% of the "
-                  f"training pictures are to their nearest other one ({result['threshold']:.4f}); about 5% is "
-                  f"what a GAN that draws new pictures gives, far more means it copies its data."]
+                  f"training pictures are to their nearest other one ({result['threshold']:.4f}). A GAN that draws "
+                  f"new pictures as far from its data as real pictures are gives about 5%; far more means its "
+                  f"samples sit unusually near training pictures: copies, or blurred averages of many (early in "
+                  f"training). `nearest.png` shows which."]
     return lines
 
 

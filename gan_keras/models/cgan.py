@@ -33,6 +33,7 @@ import math
 import keras
 from keras import layers
 
+from gan_keras.models.augment import DiffAugment
 from gan_keras.models.dcgan import discriminator_features, generator_body, require_positive
 
 LEAK = 0.2
@@ -78,7 +79,7 @@ def build_cgan_generator(latent_dim=100, num_classes=10, img_shape=(28, 28, 1)):
     return keras.Model([noise, label], image, name="cgan_generator")
 
 
-def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
+def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10, augment=False):
     """Builds the conditional discriminator.
 
     [flattened image, Embedding(label)] -> Dense 512 -> Dense 512 +
@@ -88,6 +89,8 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     Args:
         img_shape: `(height, width, channels)` of the images.
         num_classes: Number of classes; also the size of the label embedding.
+        augment: Whether every image first goes through DiffAugment
+            (`gan_keras.models.augment`, training mode only).
 
     Returns:
         An uncompiled `keras.Model` named "cgan_discriminator" mapping
@@ -100,7 +103,8 @@ def build_cgan_discriminator(img_shape=(28, 28, 1), num_classes=10):
     require_positive(num_classes=num_classes)
     _require_image_shape(img_shape)
     image, label, code = _image_and_label_inputs(img_shape, num_classes)
-    x = layers.Concatenate()([layers.Flatten()(image), code])  # the original's order: image first
+    seen = DiffAugment(name="diff_augment")(image) if augment else image
+    x = layers.Concatenate()([layers.Flatten()(seen), code])  # the original's order: image first
     x = layers.Dense(512)(x)
     x = layers.LeakyReLU(negative_slope=LEAK)(x)
     for _ in range(2):
@@ -139,7 +143,7 @@ def build_conv_cgan_generator(latent_dim=100, num_classes=10, img_shape=(32, 32,
     return keras.Model([noise, label], generator_body(code, img_shape[-1], img_shape[0]), name="cgan_generator")
 
 
-def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
+def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10, augment=False):
     """Builds the conditional discriminator of folders of pictures: the DCGAN discriminator with a projection.
 
     The DCGAN discriminator's stages (`gan_keras.models.dcgan.discriminator_features`)
@@ -154,6 +158,7 @@ def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
     Args:
         img_shape: `(size, size, channels)` of the images.
         num_classes: Number of classes.
+        augment: Whether every image first goes through DiffAugment.
 
     Returns:
         An uncompiled `keras.Model` named "cgan_discriminator" mapping
@@ -166,7 +171,8 @@ def build_conv_cgan_discriminator(img_shape=(32, 32, 3), num_classes=10):
     _require_image_shape(img_shape)
     image = keras.Input(shape=tuple(img_shape), name="image")
     label = keras.Input(shape=(1,), dtype="int32", name="label")
-    features = discriminator_features(image, max(img_shape[:2]))
+    seen = DiffAugment(name="diff_augment")(image) if augment else image
+    features = discriminator_features(seen, max(img_shape[:2]))
     width = int(features.shape[-1])
     code = layers.Flatten()(layers.Embedding(num_classes, width, name="label_projection")(label))
     logit = layers.Add()([layers.Dense(1)(features), layers.Dot(axes=1)([features, code])])

@@ -9,6 +9,8 @@ is real. Both are plain functional models: compile them with
 import keras
 from keras import layers
 
+from gan_keras.models.augment import DiffAugment
+
 
 STARTS = (4, 5, 6, 7)  # the generator's first grid side; sizes are s * 2**k (28 = 7 * 2**2, 64 = 4 * 2**4)
 MAX_FILTERS = 512
@@ -75,7 +77,7 @@ def generator_body(code, channels, image_size):
     return layers.Activation("tanh")(x)
 
 
-def build_discriminator(img_shape=(28, 28, 1)):
+def build_discriminator(img_shape=(28, 28, 1), augment=False):
     """Builds the book's DCGAN discriminator, one strided stage per halving down to 4x4.
 
     At 28x28 (the book's): four 3x3 convolutions (32, 64, 128, 256 filters;
@@ -89,6 +91,8 @@ def build_discriminator(img_shape=(28, 28, 1)):
 
     Args:
         img_shape: `(height, width, channels)` of the images.
+        augment: Whether every image first goes through DiffAugment
+            (`gan_keras.models.augment`, training mode only).
 
     Returns:
         An uncompiled `keras.Model` named "discriminator" mapping
@@ -101,7 +105,8 @@ def build_discriminator(img_shape=(28, 28, 1)):
         raise ValueError(f"img_shape must be (height, width, channels), got {img_shape}")
     require_positive(height=img_shape[0], width=img_shape[1], channels=img_shape[2])
     image = keras.Input(shape=tuple(img_shape), name="image")
-    return keras.Model(image, discriminator_body(image, max(img_shape[0], img_shape[1])), name="discriminator")
+    seen = DiffAugment(name="diff_augment")(image) if augment else image
+    return keras.Model(image, discriminator_body(seen, max(img_shape[0], img_shape[1])), name="discriminator")
 
 
 def discriminator_body(image, side):
@@ -137,3 +142,91 @@ def require_positive(**dims):
     for name, value in dims.items():
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+PAPER_SIZES = (16, 32, 64, 128)  # 4 x 2**k: the paper's networks start (and end) at 4x4
+PAPER_WIDTH = 128  # filters of the generator's last hidden layer and of the discriminator's first
+PAPER_MAX = 1024
+
+
+def paper_widths(image_size):
+    """Filters of the DCGAN paper's hidden layers at `image_size`: 64 -> (1024, 512, 256, 128), 32 -> (512, 256, 128).
+
+    Raises:
+        ValueError: for a size other than `PAPER_SIZES`.
+    """
+    if image_size not in PAPER_SIZES:
+        raise ValueError(f"the DCGAN paper's networks take 16, 32, 64 or 128 pixels, got {image_size!r}")
+    doublings = stages(image_size)[1]
+    return tuple(min(PAPER_WIDTH * 2 ** (doublings - 1 - j), PAPER_MAX) for j in range(doublings))
+
+
+def build_paper_generator(latent_dim=100, channels=3, image_size=64):
+    """Builds the DCGAN paper's generator (Radford et al. 2016, figure 1), at 16..128 pixels.
+
+    At 64x64: noise -> Dense 4x4x1024 -> BatchNorm, ReLU -> three 4x4
+    stride-2 transposed convolutions (512, 256, 128 filters; BatchNorm, ReLU)
+    -> one to 64x64x`channels` with tanh; every kernel drawn from N(0, 0.02),
+    as the paper (and PyTorch's example) does. Other sizes have one
+    transposed convolution per doubling from 4x4, the last hidden one with
+    128 filters and each earlier one twice as many (at most 1024).
+
+    Args:
+        latent_dim: Size of the noise vector.
+        channels: Image channels.
+        image_size: 16, 32, 64 or 128.
+
+    Returns:
+        An uncompiled `keras.Model` named "generator" mapping `(n, latent_dim)`
+        noise to `(n, image_size, image_size, channels)` images in [-1, 1].
+
+    Raises:
+        ValueError: for a size other than `PAPER_SIZES` or a non-positive dimension.
+    """
+    require_positive(latent_dim=latent_dim, channels=channels)
+    widths = paper_widths(image_size)
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    x = layers.Dense(4 * 4 * widths[0], use_bias=False, kernel_initializer=_paper_init())(noise)
+    x = layers.Reshape((4, 4, widths[0]))(x)
+    x = layers.Activation("relu")(layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x))
+    for width in widths[1:]:
+        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=_paper_init())(x)
+        x = layers.Activation("relu")(layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x))
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_paper_init())(x)
+    return keras.Model(noise, layers.Activation("tanh")(x), name="generator")
+
+
+def build_paper_discriminator(img_shape=(64, 64, 3), augment=False):
+    """Builds the DCGAN paper's discriminator, at 16..128 pixels.
+
+    At 64x64: four 4x4 stride-2 convolutions (128, 256, 512, 1024 filters;
+    LeakyReLU 0.2, BatchNorm after all but the first) down to 4x4, then one
+    sigmoid unit; kernels from N(0, 0.02). Other sizes have one convolution per
+    halving down to 4x4, with the generator's widths in reverse.
+
+    Args:
+        img_shape: `(size, size, channels)`, size one of `PAPER_SIZES`.
+        augment: Whether every image first goes through DiffAugment.
+
+    Returns:
+        An uncompiled `keras.Model` named "discriminator" mapping images to `(n, 1)` probabilities.
+
+    Raises:
+        ValueError: for a size other than `PAPER_SIZES`.
+    """
+    widths = paper_widths(img_shape[0])[::-1]
+    image = keras.Input(shape=tuple(img_shape), name="image")
+    x = DiffAugment(name="diff_augment")(image) if augment else image
+    for i, width in enumerate(widths):
+        x = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_paper_init())(x)
+        if i > 0:
+            x = layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1, activation="sigmoid", kernel_initializer=_paper_init())(x),
+                       name="discriminator")
+
+
+def _paper_init():
+    return keras.initializers.RandomNormal(stddev=0.02)

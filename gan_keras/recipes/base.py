@@ -53,6 +53,14 @@ class FolderImages:
         return (size, size, 3 if self.channels == "auto" else int(self.channels))
 
 
+@dataclasses.dataclass(frozen=True)
+class Augmented:
+    """The DiffAugment setting of the GANs that draw from noise (`gan_keras.models.augment`)."""
+
+    augment: bool = setting(False, "show the discriminator every image, real and fake, through DiffAugment's random "
+                                   "colour, translation and cutout (for folders of a few hundred pictures)")
+
+
 def load_folder_data(config, data_dir, classes=False):
     """A folder of the user's pictures as `TrainingData` (uint8 images, memory-mapped; labels with `classes`).
 

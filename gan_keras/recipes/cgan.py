@@ -15,27 +15,26 @@ from gan_keras.core.conditions import ClassLabels
 from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_dataset, scale_images
 from gan_keras.core.errors import UserError
-from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, FolderImages, Recipe, TrainingData,
+from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, Augmented, FolderImages, Recipe, TrainingData,
                                     folder_evaluation, load_folder_data, memory_estimate, resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
-class CGANConfig(FolderImages, Config):
+class CGANConfig(FolderImages, Augmented, Config):
     """The conditional GAN: one class label in, an image of that class out."""
 
     dataset: str = setting("fashion_mnist", "training images (mnist only where its files are present; folder: your "
                                             "pictures, one subfolder of --data-dir per class)",
                            choices=(*DATASETS, "folder"))
     latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
-    matching_aware: bool = setting(True, "the discriminator also learns that real images with another class's "
-                                         "label are fake, so the label matters (--no-matching-aware: the seed's "
-                                         "discriminator; see README)")
+    matching_aware: bool = setting(True, "The discriminator does not also learn that real images with "
+                                         "another class's label are fake (the seed's discriminator; see README)")
     class_names: tuple | None = setting(None, "a folder's class names, in label order (filled in from its "
                                               "subfolders)", flag=False)
 
 
 def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_aware=False, img_shape=None,
-               class_names=None):
+               class_names=None, augment=False):
     """Builds and compiles the conditional GAN as a `gan_keras.core.gan.GAN`: MLPs at 28x28x1, else convolutions.
 
     Both models use the default Adam(2e-4, beta_1=0.5) optimizer, each its
@@ -56,6 +55,7 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
             convolutional models (`build_conv_cgan_generator`); None for the
             MLPs of 28x28x1 images.
         class_names: The classes' names, kept in the generator's file; or None.
+        augment: Whether the discriminator sees every image through DiffAugment.
 
     Returns:
         A conditional `GAN` (`num_classes` set) with a compiled discriminator
@@ -68,10 +68,10 @@ def build_cgan(latent_dim=100, num_classes=10, jit_compile="auto", matching_awar
 
     if img_shape is None:
         generator = cgan.build_cgan_generator(latent_dim, num_classes)
-        discriminator = cgan.build_cgan_discriminator(num_classes=num_classes)
+        discriminator = cgan.build_cgan_discriminator(num_classes=num_classes, augment=augment)
     else:
         generator = cgan.build_conv_cgan_generator(latent_dim, num_classes, img_shape)
-        discriminator = cgan.build_conv_cgan_discriminator(img_shape, num_classes)
+        discriminator = cgan.build_conv_cgan_discriminator(img_shape, num_classes, augment=augment)
     condition = ClassLabels(num_classes, matching_aware=matching_aware,
                             class_names=None if class_names is None else tuple(class_names))
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, condition=condition)
@@ -98,10 +98,12 @@ def _resolve(config, data):
 
 def _build_cgan(config, run, total_steps):
     if config.dataset != "folder":
-        return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware)
+        return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware,
+                          augment=config.augment)
     names = config.class_names
     return build_cgan(config.latent_dim, len(names), jit_compile=run.jit_compile,
-                      matching_aware=config.matching_aware, img_shape=config.image_shape, class_names=names)
+                      matching_aware=config.matching_aware, img_shape=config.image_shape, class_names=names,
+                      augment=config.augment)
 
 
 RECIPES = {

@@ -7,14 +7,14 @@ in colour or grey, at `--image-size` 16..128; see `gan_keras.data.image_folder`)
 
 import dataclasses
 
-from gan_keras.core.config import Config, latent_size, setting
+from gan_keras.core.config import Config, ConfigError, latent_size, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
-from gan_keras.recipes.base import (EMA_DECAY, FolderImages, Recipe, TrainingData, folder_evaluation,
+from gan_keras.recipes.base import (EMA_DECAY, Augmented, FolderImages, Recipe, TrainingData, folder_evaluation,
                                     load_folder_data, memory_estimate, resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)
-class DCGANConfig(FolderImages, Config):
+class DCGANConfig(FolderImages, Augmented, Config):
     """The book's DCGAN (section 8.4), on Fashion-MNIST or a folder of pictures (`FolderImages`)."""
 
     latent_dim: int = setting(100, "size of the noise vector", check=latent_size)
@@ -23,18 +23,33 @@ class DCGANConfig(FolderImages, Config):
                  "moving statistics (Keras 3's frozen layers); see README", choices=("batch", "moving"))
     dataset: str = setting("fashion_mnist", "fashion_mnist (the book's), or folder: your own pictures, every image "
                                             "file under --data-dir", choices=("fashion_mnist", "folder"))
+    architecture: str = setting("book", "book: the book's networks (upsampling and 3x3 convolutions; strided "
+                                        "convolutions), one stage per doubling; paper: the DCGAN paper's (4x4 "
+                                        "transposed convolutions from 4x4x1024 at 64 pixels, BatchNorm, "
+                                        "ReLU/LeakyReLU, tanh; 16, 32, 64 or 128 pixels)", choices=("book", "paper"))
+
+    def validate(self):
+        super().validate()
+        size = self.image_shape[0]
+        if self.architecture == "paper" and size & (size - 1):  # the powers of two of IMAGE_SIZES
+            raise ConfigError("architecture", f"paper takes --image-size 16, 32, 64 or 128, not {size}")
 
 
-def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch"):
-    """Builds and compiles the book's DCGAN as a `gan_keras.core.gan.GAN`.
+def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch",
+                architecture="book", augment=False):
+    """Builds and compiles the DCGAN as a `gan_keras.core.gan.GAN`.
 
     Args:
         latent_dim: Size of the standard-normal noise vector.
         img_shape: `(size, size, channels)` of the images: the book's
-            `(28, 28, 1)`, or any size `gan_keras.models.dcgan.stages` takes.
+            `(28, 28, 1)`, or any size `gan_keras.models.dcgan.stages` takes
+            (`PAPER_SIZES` for the paper's networks).
         jit_compile: Whether the train steps use XLA ("auto": Keras decides).
         discriminator_norm: How D's BatchNormalization normalises in the
             generator step: "batch" (the book's) or "moving" (Keras 3's).
+        architecture: "book" (`build_generator`, `build_discriminator`) or
+            "paper" (`build_paper_generator`, `build_paper_discriminator`).
+        augment: Whether the discriminator sees every image through DiffAugment.
 
     Returns:
         A `GAN` with compiled discriminator and combined model.
@@ -42,10 +57,14 @@ def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discr
     # Keras loads when a run builds its GAN, not while flags are parsed.
     from gan_keras.core.combined import build_combined
     from gan_keras.core.gan import GAN
-    from gan_keras.models.dcgan import build_discriminator, build_generator
+    from gan_keras.models import dcgan
 
-    generator = build_generator(latent_dim, channels=img_shape[-1], image_size=img_shape[0])
-    discriminator = build_discriminator(img_shape)
+    if architecture == "paper":
+        generator = dcgan.build_paper_generator(latent_dim, channels=img_shape[-1], image_size=img_shape[0])
+        discriminator = dcgan.build_paper_discriminator(img_shape, augment=augment)
+    else:
+        generator = dcgan.build_generator(latent_dim, channels=img_shape[-1], image_size=img_shape[0])
+        discriminator = dcgan.build_discriminator(img_shape, augment=augment)
     combined = build_combined(generator, discriminator, jit_compile=jit_compile, discriminator_norm=discriminator_norm)
     return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")
 
@@ -59,7 +78,8 @@ def _load(config, data_dir):
 
 def _build_dcgan(config, run, total_steps):
     return build_dcgan(config.latent_dim, config.image_shape, jit_compile=run.jit_compile,
-                       discriminator_norm=config.discriminator_norm)
+                       discriminator_norm=config.discriminator_norm, architecture=config.architecture,
+                       augment=config.augment)
 
 
 def _memory(config, batch):

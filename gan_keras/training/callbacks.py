@@ -37,6 +37,8 @@ class SampleGrid(Callback):
     The same noise (and, for a conditional GAN, one row per class) is used at
     every save, so grids over time show how the same latent points evolve.
     Files: `samples/step_NNNNNNN.png`; the last one is also `samples/last.png`.
+    The rows of a generator of named classes (a folder's) are labelled with
+    the names.
     With `averaged`, the grids of the averaged generator (`--ema`), in
     their own folder (`samples_ema/`).
 
@@ -100,6 +102,12 @@ class SampleGrid(Callback):
                 titles.insert(0, "previous stage (enlarged)")
             for target in (path, os.path.join(self.directory, "last.png")):
                 plotting.save_caption_grid(panels, list(self.preview[0]), target, titles)
+            return path
+        names = getattr(gan.condition, "class_names", None)
+        if names:  # a folder's classes: each row labelled with its class's name
+            captions = [f"{label} {names[label]}" for label in self.labels[::self.cols]]
+            for target in (path, os.path.join(self.directory, "last.png")):
+                plotting.save_caption_grid([images], captions, target, [f"{gan.name} (step {run.step})"])
             return path
         if gan.condition.grid == GRID_TRANSLATIONS:
             images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)

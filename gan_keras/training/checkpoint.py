@@ -23,7 +23,8 @@ FORMAT_VERSION = 1
 # Settings added after the first checkpoints were written, and the value those runs had.
 # What older checkpoints lack: the value they were written with.
 MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False, "ema_warmup": 0, "dataset": "fashion_mnist",
-                    "image_size": None, "channels": "auto", "direction": "AtoB", "test_dir": None}
+                    "image_size": None, "channels": "auto", "direction": "AtoB", "test_dir": None,
+                    "architecture": "book", "augment": False}
 
 
 class CheckpointError(UserError):

@@ -66,8 +66,11 @@ class CompiledEngine:
         self.gan, self.source, self.config = gan, source, config
         self.distribution = None
         self.group = processes.current()
+        self.reader = source  # what the steps' batches are read through
         if self.group is not None:  # several processes: every device of every process
             self.distribution = DataParallel(config.devices, self.group)
+            if hasattr(source, "own_rows"):  # each process reads only its own devices' rows of a batch
+                self.reader = source.own_rows(self.distribution.local_rows(source.batch_size))
         elif config.devices > 1:
             self.distribution = (DataParallel(config.devices) if keras.config.backend() == "jax"
                                  else _mirrored_strategy(gan, config.devices))
@@ -119,7 +122,7 @@ class CompiledEngine:
 
     def _call(self, steps):
         processes.send(processes.CALL, steps[0], len(steps))  # the leader's, to the followers
-        plans = [plan_step(self.gan, self.source, self.config, step) for step in steps]
+        plans = [plan_step(self.gan, self.reader, self.config, step) for step in steps]
         key = (bool(plans[0].d), bool(plans[0].g))
         if key not in self._functions:
             self._functions[key] = self.backend.compile(self._steps_function(*key), self.distribution,
@@ -292,6 +295,22 @@ class DataParallel:
 
         return (tree.map_structure(lambda a: spread(a, self.replicated), values),
                 tree.map_structure(lambda a: spread(a, self.sharded), blocks))
+
+    def local_rows(self, batch_size):
+        """The positions of a batch of `batch_size` that this process's devices take, as a slice.
+
+        Raises:
+            UserError: (exit status 2) if the batch does not split evenly over the job's devices.
+        """
+        if batch_size % self.count:
+            raise UserError(f"a batch of {batch_size} does not split over the job's {self.count} devices: "
+                            f"use a --batch-size that is a multiple of {self.count}", EXIT_USAGE)
+        shards = self.sharded.addressable_devices_indices_map((1, 1, batch_size)).values()
+        spans = sorted((index[2].start or 0, batch_size if index[2].stop is None else index[2].stop)
+                       for index in shards)
+        if any(a[1] != b[0] for a, b in zip(spans, spans[1:])):
+            raise RuntimeError(f"this process's devices take rows {spans} of a batch, not one block")
+        return slice(spans[0][0], spans[-1][1])
 
     def local(self, structure):
         """This process's copy of replicated arrays (itself without a job)."""
