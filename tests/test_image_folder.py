@@ -1,5 +1,6 @@
 """Folders of your own pictures: what is read and how, what is skipped and why, the cache, the runs on them."""
 
+import json
 import os
 
 import numpy as np
@@ -200,6 +201,12 @@ def test_a_cgan_trains_on_class_folders_and_samples_a_class_by_name_in_a_fresh_p
                         tmp_path / "x.png") == 1
     err = capsys.readouterr().err
     assert "--label 'dogs' is not a class of this generator: 0 circles, 1 squares, 2 stripes" in err
+    assert call_command("evaluate", "--generator", out / "generator.keras", "--folder", tmp_path / "classes",
+                        "--n", 10, "--json", tmp_path / "e.json", "--nearest", tmp_path / "nearest.png") == 0
+    scores = json.loads((tmp_path / "e.json").read_text())
+    assert scores["features"].startswith("random-conv") and len(scores["rows"]) == 2
+    assert 0 <= scores["rows"][1]["class_accuracy"] <= 1 and len(scores["memorisation"]["sample_distances"]) == 6
+    assert Image.open(tmp_path / "nearest.png").size == (6 * (32 + 2) - 2,) * 2  # 6 samples, each + 5 nearest
     assert call_command("train", "cgan", "--dataset", "folder", "--data-dir", tmp_path / "classes" / "circles",
                         "--image-size", 16, "--output-dir", tmp_path / "one", "--steps", 1) == 1
     assert "has no class folders" in capsys.readouterr().err

@@ -67,49 +67,22 @@ class FolderEvaluation(HeldOutEvaluation):
         self.memorised = None
 
     def on_train_end(self, run):
-        network = pictures.PictureNetwork(self.weights)
-        self.network_name = network.name
-        order = np.random.default_rng([self.seed, 13]).permutation(len(self.images))
-        reference, floor = np.sort(order[:self.n]), np.sort(order[self.n:2 * self.n])
-        real = network(from_uint8(np.asarray(self.images[reference])))
-        centroids = None if self.labels is None else _centroids(real, self.labels[reference])
-        floor_features = network(from_uint8(np.asarray(self.images[floor])))
-        self.rows = [(f"training pictures, another {self.n:,} ({network.name})",
-                      self._scores(real, floor_features, centroids, None if self.labels is None
-                                   else self.labels[floor]))]
-        rng = np.random.default_rng([self.seed, 14])
-        labels = None if self.labels is None else self.labels[reference].astype(np.int32)
-        noise = run.gan.sample_noise(rng, self.n)
-        samples = None
-        for name, _, gan in self.generators(run, run.gan.name):
-            samples = np.clip(gan.to_tanh_range(gan.generate(noise, labels, batch_size=250)), -1.0, 1.0)
-            self.rows.append((name, self._scores(real, network(samples), centroids, labels)))
-        self.memorised = pictures.memorisation(to_uint8(samples), self.images, seed=self.seed)
-        self._save_nearest(samples[:NEAREST_ROWS])
-        fileio.write_text(os.path.join(self.output_dir, MEMORISATION_FILE), json.dumps({
-            "generator": self.rows[-1][0], "features": network.name,
-            "sample_distances": self.memorised["samples"].round(6).tolist(),
-            "training_distances": self.memorised["training"].round(6).tolist(),
-            "threshold": self.memorised["threshold"], "near_share": self.memorised["near_share"]}))
+        def sampler(gan):
+            def draw(noise, labels):
+                return gan.to_tanh_range(gan.generate(noise, labels, batch_size=250))
+            return draw
+
+        samplers = [(name, sampler(gan)) for name, _, gan in self.generators(run, run.gan.name)]
+        scores = score_folder(self.images, self.labels, samplers, run.gan.sample_noise, n=self.n, seed=self.seed,
+                              weights=self.weights)
+        self.network_name, self.rows, samples, self.memorised = scores
+        save_nearest(samples[:NEAREST_ROWS], self.images, os.path.join(self.output_dir, NEAREST_FILE))
+        fileio.write_text(os.path.join(self.output_dir, MEMORISATION_FILE),
+                          json.dumps(memorisation_json(self.memorised, self.rows[-1][0], self.network_name)))
         self.save_rows(run)
         print(f"memorisation check: {self.memorised['near_share']:.1%} of the samples are nearer to a training "
-              f"picture than 95% of the training pictures are to another one (about 5%: no copying); "
+              f"picture than 95% of the training pictures are to another one (about 5% for new pictures); "
               f"{os.path.join(self.output_dir, NEAREST_FILE)}, {MEMORISATION_FILE}")
-
-    def _scores(self, real, fake, centroids, labels):
-        scores = pictures.distribution_scores(real, fake, seed=self.seed)
-        if centroids is not None:
-            scores["class_accuracy"] = float(np.mean(_nearest_class(fake, centroids) == labels))
-        return scores
-
-    def _save_nearest(self, samples):
-        _, rows = pictures.nearest_training(samples, self.images, count=NEIGHBOURS)
-        tiles = []
-        for sample, near in zip(samples, rows):
-            tiles.append(sample)
-            tiles.extend(from_uint8(np.asarray(self.images[near])))
-        plotting.save_image_grid(np.stack(tiles), os.path.join(self.output_dir, NEAREST_FILE), rows=len(samples),
-                                 cols=NEIGHBOURS + 1)
 
     def report_lines(self):
         if not self.rows:
@@ -126,6 +99,64 @@ class FolderEvaluation(HeldOutEvaluation):
                   f"`{NEAREST_FILE}`: each row, one sample (left) and its {NEIGHBOURS} nearest training pictures "
                   f"(in pixels). Distances: `{MEMORISATION_FILE}`."]
         return lines
+
+
+def score_folder(images, labels, samplers, noise_of, n, seed=0, weights="auto"):
+    """Scores generators against a folder's pictures in picture features, with the real floor and memorisation.
+
+    Args:
+        images: uint8 `(N, s, s, c)` training pictures.
+        labels: `(N,)` int class labels of a conditional generator, else None.
+        samplers: `[(name, draw)]`, `draw(noise, labels) -> (n, s, s, c)` images in [-1, 1].
+        noise_of: `(rng, n) -> (n, latent_dim)` noise.
+        n: Samples per generator and training pictures per reference (at most N // 2).
+        seed: Seed of the noise and of the pictures drawn.
+        weights: `PictureNetwork` weights.
+
+    Returns:
+        `(network name, rows, last generator's samples, memorisation of them)`; rows are
+        `[(name, metrics)]`, the real floor first; without samplers the last two are None.
+    """
+    n = max(2, min(int(n), len(images) // 2))
+    network = pictures.PictureNetwork(weights)
+    order = np.random.default_rng([seed, 13]).permutation(len(images))
+    reference, floor = np.sort(order[:n]), np.sort(order[n:2 * n])
+    real = network(from_uint8(np.asarray(images[reference])))
+    centroids = None if labels is None else _centroids(real, labels[reference])
+
+    def scores(fake, fake_labels):
+        result = pictures.distribution_scores(real, fake, seed=seed)
+        if centroids is not None:
+            result["class_accuracy"] = float(np.mean(_nearest_class(fake, centroids) == fake_labels))
+        return result
+
+    rows = [(f"training pictures, another {n:,} ({network.name})",
+             scores(network(from_uint8(np.asarray(images[floor]))), None if labels is None else labels[floor]))]
+    asked = None if labels is None else labels[reference].astype(np.int32)  # the training set's class shares
+    noise = noise_of(np.random.default_rng([seed, 14]), n)
+    samples = None
+    for name, draw in samplers:
+        samples = np.clip(draw(noise, asked), -1.0, 1.0)
+        rows.append((name, scores(network(samples), asked)))
+    memorised = None if samples is None else pictures.memorisation(to_uint8(samples), images, seed=seed)
+    return network.name, rows, samples, memorised
+
+
+def save_nearest(samples, images, path):
+    """`path` (PNG): each sample (left) beside its `NEIGHBOURS` nearest training pictures, in pixels."""
+    _, rows = pictures.nearest_training(samples, images, count=NEIGHBOURS)
+    tiles = []
+    for sample, near in zip(samples, rows):
+        tiles.append(sample)
+        tiles.extend(from_uint8(np.asarray(images[near])))
+    plotting.save_image_grid(np.stack(tiles), path, rows=len(samples), cols=NEIGHBOURS + 1)
+
+
+def memorisation_json(result, generator, features):
+    """The memorisation check as JSON-ready data (`memorisation.json`)."""
+    return {"generator": generator, "features": features, "threshold": result["threshold"],
+            "near_share": result["near_share"], "sample_distances": result["samples"].round(6).tolist(),
+            "training_distances": result["training"].round(6).tolist()}
 
 
 def _centroids(features, labels):

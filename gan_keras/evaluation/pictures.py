@@ -185,7 +185,7 @@ def distance_table(result):
                   f"training pictures are to their nearest other one ({result['threshold']:.4f}). A GAN that draws "
                   f"new pictures as far from its data as real pictures are gives about 5%; far more means its "
                   f"samples sit unusually near training pictures: copies, or blurred averages of many (early in "
-                  f"training). `nearest.png` shows which."]
+                  f"training). The nearest pictures (`nearest.png`) show which."]
     return lines
 
 

@@ -2,6 +2,12 @@
 
     gan-keras evaluate --generator outputs/fashion_dcgan/best_generator.keras
     gan-keras evaluate --real --n 2000 --json real.json
+    gan-keras evaluate --generator outputs/folder_dcgan/generator.keras --folder outputs/emoji
+
+With `--folder DIR` a generator trained on a folder of pictures is scored
+against DIR's pictures instead, in picture features (InceptionV3 where its
+weights file is, else the named random-conv fallback,
+`gan_keras.evaluation.pictures`), with the memorisation check.
 
 The table also shows the floor: real training images against the same test
 images at the same count, the best any generator can be expected to do.
@@ -30,9 +36,16 @@ def add_arguments(parser):
     parser.add_argument("--n", type=flags.positive_int, default=TEST_IMAGES,
                         help=f"samples and test images (default {TEST_IMAGES}, at most {TEST_IMAGES}); "
                              "FD and KID depend on it, so compare at the same --n")
-    parser.add_argument("--features", choices=("classifier", "inception"), default="classifier",
+    parser.add_argument("--features", choices=("classifier", "inception"), default=None,
                         help="network of FD/KID/precision/recall: the shipped Fashion-MNIST classifier (default) "
-                             "or InceptionV3 (needs its ImageNet weights file, slow on a CPU)")
+                             "or InceptionV3 (needs its ImageNet weights file, slow on a CPU); with --folder: "
+                             "InceptionV3 where its weights file is, else the random-conv fallback")
+    parser.add_argument("--folder", default=None, metavar="DIR",
+                        help="score against the pictures of this folder (the one the generator was trained on: "
+                             "for a conditional generator its class folders), in picture features")
+    parser.add_argument("--nearest", default=None, metavar="PNG",
+                        help="with --folder: write the memorisation check's picture here (8 samples, each beside "
+                             "its 5 nearest training pictures)")
     parser.add_argument("--inception-weights", default=None,
                         help="InceptionV3 'notop' .h5 weights (default: keras' cache, ~/.keras/models)")
     parser.add_argument("--classes", type=class_list, default=None,
@@ -50,6 +63,14 @@ def add_arguments(parser):
 
 
 def _check(args):
+    if args.folder is not None:
+        if args.classes is not None or args.features == "classifier":
+            raise UserError(f"--folder excludes {'--classes' if args.classes is not None else '--features classifier'}",
+                            EXIT_USAGE)
+        if args.n < 10:
+            raise UserError(f"--n must be at least 10, got {args.n}", EXIT_USAGE)
+        return
+    args.features = args.features or "classifier"
     if args.n > TEST_IMAGES:
         raise UserError(f"--n must be at most {TEST_IMAGES} (the test split), got {args.n}", EXIT_USAGE)
     if args.classes is not None and args.n > TEST_PER_CLASS * len(args.classes):
@@ -78,6 +99,11 @@ def run(args):
     checks.require_file(args.generator, "generator")
     checks.require_parent_dir(args.json, "--json")
     checks.require_file(args.inception_weights, "InceptionV3 weights")
+    if args.nearest is not None and (args.folder is None or args.generator is None):
+        raise UserError("--nearest needs --folder and --generator", EXIT_USAGE)
+    checks.require_parent_dir(args.nearest, "--nearest")
+    if args.folder is not None:
+        return _run_folder(args)
     load_fashion_mnist(args.data_dir)  # a missing dataset fails here, before TensorFlow loads
     flags.quiet_tensorflow()
     # TensorFlow loads only now, after the flags and the dataset are checked.
@@ -113,6 +139,57 @@ def run(args):
         report = {"features": args.features, "n": args.n, "classes": args.classes, "seed": args.seed,
                   "generator": args.generator,
                   "metrics": rows[0][1] if args.generator is not None else None, "floor": rows[-1][1]}
+        fileio.write_text(args.json, json.dumps(report, indent=1))
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def _run_folder(args):
+    """`evaluate --folder DIR`: a folder generator (or the folder itself, `--real`) in picture features."""
+    flags.quiet_tensorflow()
+    # Keras, Pillow and the feature networks load only now, after the flags are checked.
+    from gan_keras.core.noise import sample_noise
+    from gan_keras.core.pixels import to_tanh_range
+    from gan_keras.data.image_folder import load_image_folder
+    from gan_keras.evaluation import folder_scores
+    from gan_keras.evaluation.translation import metrics_markdown
+
+    started = time.perf_counter()
+    generator, samplers = None, []
+    if args.generator is not None:
+        pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
+        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise,
+                                            kinds=(artifact.GeneratorKind.NOISE,), command="gan-keras evaluate")
+        shape = tuple(generator.info.image_shape)
+        info = generator.info
+        samplers = [(args.generator, lambda noise, labels: to_tanh_range(generator.generate(noise, labels),
+                                                                         info.pixel_range))]
+        folder = load_image_folder(args.folder, shape[0], shape[-1], classes=generator.info.conditional)
+        names = getattr(generator.info, "class_names", None)
+        if generator.info.conditional and names and tuple(names) != tuple(folder.class_names):
+            raise UserError(f"{args.folder}'s class folders ({', '.join(folder.class_names)}) are not the classes "
+                            f"of {args.generator} ({', '.join(names)})")
+    else:
+        folder = load_image_folder(args.folder, 64)
+    weights = "auto" if args.features is None else (args.inception_weights or "inception-auto")
+    if weights == "inception-auto":  # --features inception: its weights file must be there
+        weights = folder_scores.pictures.features.find_inception_weights("auto")
+    noise_of = None if generator is None else (
+        lambda rng, n: sample_noise(rng, n, generator.info.latent_dim, generator.info.noise))
+    name, rows, samples, memorised = folder_scores.score_folder(
+        folder.images, folder.labels if generator is not None and generator.info.conditional else None,
+        samplers, noise_of, n=args.n, seed=args.seed, weights=weights)
+    print(f"{name}, against the pictures of {args.folder} ({time.perf_counter() - started:.0f} s)")
+    print(metrics_markdown(rows))
+    report = {"features": name, "folder": args.folder, "generator": args.generator,
+              "rows": [{"name": row, **metrics} for row, metrics in rows]}
+    if memorised is not None:
+        print("\n".join(folder_scores.pictures.distance_table(memorised)))
+        if args.nearest is not None:
+            folder_scores.save_nearest(samples[:folder_scores.NEAREST_ROWS], folder.images, args.nearest)
+            print(f"Wrote {args.nearest}")
+        report["memorisation"] = folder_scores.memorisation_json(memorised, args.generator, name)
+    if args.json is not None:
         fileio.write_text(args.json, json.dumps(report, indent=1))
         print(f"Wrote {args.json}")
     return 0
