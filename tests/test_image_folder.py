@@ -187,8 +187,10 @@ def test_a_cgan_trains_on_class_folders_and_samples_a_class_by_name_in_a_fresh_p
             picture(tmp_path / "classes" / name / f"{i}.png", 16, 16, seed=10 * k + i)
     out = tmp_path / "run"
     assert call_command("train", "cgan", "--dataset", "folder", "--data-dir", tmp_path / "classes", "--image-size", 16,
-                        "--batch-size", 4, "--latent-dim", 8, "--steps", 2, "--no-eval", "--output-dir", out,
+                        "--batch-size", 4, "--latent-dim", 8, "--steps", 2, "--output-dir", out,
                         "--no-progress") == 0
+    report = (out / "report.md").read_text()
+    assert "class acc." in report and "| 2 stripes |" in report and (out / "nearest.png").exists()
     info = (out / "generator.json").read_text()
     assert '"class_names": ["circles", "squares", "stripes"]' in info and '"num_classes": 3' in info
     result = run(["sample", "--generator", str(out / "generator.keras"), "--label", "stripes", "--n", "3",
@@ -201,6 +203,8 @@ def test_a_cgan_trains_on_class_folders_and_samples_a_class_by_name_in_a_fresh_p
                         tmp_path / "x.png") == 1
     err = capsys.readouterr().err
     assert "--label 'dogs' is not a class of this generator: 0 circles, 1 squares, 2 stripes" in err
+    assert call_command("sample", "--generator", out / "generator.keras", "--n", 7, "--out", tmp_path / "g.png") == 0
+    assert "9 samples" in capsys.readouterr().out and (tmp_path / "g.png").exists()  # rows: circles, squares, stripes
     assert call_command("evaluate", "--generator", out / "generator.keras", "--folder", tmp_path / "classes",
                         "--n", 10, "--json", tmp_path / "e.json", "--nearest", tmp_path / "nearest.png") == 0
     scores = json.loads((tmp_path / "e.json").read_text())

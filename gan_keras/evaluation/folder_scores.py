@@ -92,7 +92,12 @@ class FolderEvaluation(HeldOutEvaluation):
                  metrics_markdown(self.rows)]
         if self.labels is not None:
             lines += ["", "class acc.: the share of samples whose nearest class mean (of the training pictures' "
-                          "features) is the class asked for; the first row is that of real pictures."]
+                          "features) is the class asked for; the first row is that of real pictures.", "",
+                      "| class | " + " | ".join(name for name, _ in self.rows) + " |",
+                      "|---|" + "---:|" * len(self.rows)]
+            for c, name in enumerate(self.class_names or range(len(self.rows[0][1]["per_class"]))):
+                cells = [metrics["per_class"][c] for _, metrics in self.rows]
+                lines.append(f"| {c} {name} | " + " | ".join("-" if v is None else f"{v:.3f}" for v in cells) + " |")
         lines += ["", "## Memorisation check", "", f"Of `{self.rows[-1][0]}`:", ""]
         lines += pictures.distance_table(self.memorised)
         lines += ["", f"![nearest training pictures]({NEAREST_FILE})", "",
@@ -127,7 +132,10 @@ def score_folder(images, labels, samplers, noise_of, n, seed=0, weights="auto"):
     def scores(fake, fake_labels):
         result = pictures.distribution_scores(real, fake, seed=seed)
         if centroids is not None:
-            result["class_accuracy"] = float(np.mean(_nearest_class(fake, centroids) == fake_labels))
+            right = _nearest_class(fake, centroids) == fake_labels
+            result["class_accuracy"] = float(np.mean(right))
+            result["per_class"] = [float(np.mean(right[fake_labels == c])) if np.any(fake_labels == c) else None
+                                   for c in range(len(centroids))]
         return result
 
     rows = [(f"training pictures, another {n:,} ({network.name})",

@@ -87,12 +87,28 @@ def run(args):
             arrays["captions"] = np.array([args.caption] * args.n)
         with fileio.atomic_write(args.out, "wb") as f:
             np.savez(f, **arrays)
+    elif labels is not None and args.label is None and generator.info.class_names:
+        return _named_rows(args, generator)
     else:
         cols = math.ceil(math.sqrt(args.n))
         rows = math.ceil(args.n / cols)
         padded = np.concatenate([images, -np.ones((rows * cols - args.n, *images.shape[1:]), np.float32)])
         save_image_grid(padded, args.out, rows, cols)
     print(f"Wrote {args.n} samples to {args.out}")
+    return 0
+
+
+def _named_rows(args, generator):
+    """A grid of a generator of named classes (a folder's): one row per class, labelled with its name."""
+    # matplotlib loads when a grid is written, not while flags are parsed.
+    from gan_keras.sampling.plotting import save_caption_grid
+
+    names = generator.info.class_names
+    cols = math.ceil(args.n / len(names))
+    images, labels = generator.sample(cols * len(names), np.random.default_rng(args.seed))
+    save_caption_grid([images], [f"{i} {name}" for i, name in enumerate(names)], args.out)
+    rounded = "" if cols * len(names) == args.n else f" (--n {args.n} rounded up to {cols} per class)"
+    print(f"Wrote {cols * len(names)} samples to {args.out}: a row of {cols} per class{rounded}")
     return 0
 
 
