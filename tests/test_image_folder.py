@@ -259,3 +259,11 @@ def test_two_processes_read_disjoint_rows_of_each_batch_and_together_the_whole_b
         read.append(images.read)
     assert read[0] and read[1] and not read[0] & read[1]
     assert read[0] | read[1] == set(source.rows(5).tolist())
+
+
+def test_a_run_of_many_short_epochs_saves_at_most_50_grids_and_checkpoints_by_default():
+    from gan_keras.runs.config import RunConfig
+
+    config = RunConfig(output_dir="x", steps=3000)
+    assert config.default_interval(7, 3000) == 60  # a folder of 450 pictures at batch 64: every 60 steps
+    assert config.default_interval(1875, 18750) == 1875  # Fashion-MNIST, 10 epochs: once per epoch, as always

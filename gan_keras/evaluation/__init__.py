@@ -1,4 +1,4 @@
-"""How good are generated Fashion-MNIST images? Offline and during training.
+"""How good are generated images? Fashion-MNIST offline and during training; a folder's at the end of a run.
 
 The pipeline, one module each: images in [-1, 1] -> a frozen network
 (`features`) -> features, against those of real images (`reference`) -> the
@@ -16,6 +16,9 @@ Modules:
     callback: `EvaluationCallback`: evaluations during training, the best generator kept.
     translation: held-out scores of image-to-image generators (pix2pix, SRGAN).
     captioned: held-out scores of the text-to-image generator (StackGAN).
+    pictures: features of any pictures (InceptionV3, or the named random-conv fallback), nearest training
+        pictures and the memorisation check.
+    folder_scores: the end-of-run scores of a folder run, and `gan-keras evaluate --folder`.
 
 May import: `gan_keras.training` (its `Callback`), `gan_keras.sampling`, `gan_keras.data`,
 `gan_keras.models`, `gan_keras.core`.

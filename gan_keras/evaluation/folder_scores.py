@@ -138,7 +138,7 @@ def score_folder(images, labels, samplers, noise_of, n, seed=0, weights="auto"):
                                    for c in range(len(centroids))]
         return result
 
-    rows = [(f"training pictures, another {n:,} ({network.name})",
+    rows = [(f"training pictures, another {n:,}",
              scores(network(from_uint8(np.asarray(images[floor]))), None if labels is None else labels[floor]))]
     asked = None if labels is None else labels[reference].astype(np.int32)  # the training set's class shares
     noise = noise_of(np.random.default_rng([seed, 14]), n)

@@ -24,6 +24,9 @@ EMA_WARMUP = 20
 
 
 @dataclasses.dataclass(frozen=True)
+MAX_SAVES = 50  # grids and checkpoints of a run at most, by default
+
+
 class RunConfig(Config):
     """How long, in which folder and how a GAN trains; shared by every GAN.
 
@@ -39,9 +42,10 @@ class RunConfig(Config):
     steps: int | None = setting(None, "total training steps instead of epochs (each step: D on a real and a fake "
                                       "batch, then G)", check=positive_or_none, kind=int)
     save_interval: int | None = setting(None, "save a sample grid and redraw losses.png every N steps (default: "
-                                              "once per epoch, and at the end)", check=positive_or_none, kind=int)
-    checkpoint_interval: int | None = setting(None, "save a checkpoint every N steps (default: once per epoch; "
-                                                    "always at the end and on Ctrl-C)",
+                                              "once per epoch, at most 50 times a run of short epochs, and at the "
+                                              "end)", check=positive_or_none, kind=int)
+    checkpoint_interval: int | None = setting(None, "save a checkpoint every N steps (default: once per epoch, at "
+                                                    "most 50 times a run; always at the end and on Ctrl-C)",
                                               check=positive_or_none, kind=int)
     evaluate: bool = setting(False, "score samples against the Fashion-MNIST test split during training", flag=False)
     eval_interval: int | None = setting(None, "every N steps, score --eval-n samples against the Fashion-MNIST "
@@ -160,6 +164,11 @@ class RunConfig(Config):
         if not 10 <= n <= limit:
             which = "" if classes is None else f" of class(es) {sorted(set(classes))}"
             raise ConfigError("eval_n", f"must be in 10..{limit} (the test images{which}), got {n}")
+
+    def default_interval(self, batches_per_epoch, total):
+        """Steps between grids and checkpoints when not given: an epoch, or more for a run of many short
+        epochs (a small folder), so that a run saves at most `MAX_SAVES` of each."""
+        return max(batches_per_epoch, -(-total // MAX_SAVES))
 
     def keep_interval(self, batches_per_epoch):
         """Steps between kept generators (`keep_generators`), or None."""

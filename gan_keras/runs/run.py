@@ -165,7 +165,8 @@ def train_in_folder(folder, config, training):
     total = config.total_steps(per_epoch)
     if start_step >= total:
         print(f"The run is already at step {start_step} of {total}: nothing to train")
-    save_interval = per_epoch if config.save_interval is None else config.save_interval
+    every = config.default_interval(per_epoch, total)
+    save_interval = every if config.save_interval is None else config.save_interval
     loop_config = _loop_config(config, training)
     extra = list(training.callbacks) + ([evaluation] if evaluation is not None else [])
     if gan.ema is not None:  # first: every later callback of the step sees the updated average
@@ -173,7 +174,7 @@ def train_in_folder(folder, config, training):
     history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
                          extra_fields=list(gan.condition.log_fields) + [f for c in extra for f in c.fields])
     averaged_path = os.path.join(out, EMA_GENERATOR_FILE) if gan.ema is not None else None
-    checkpoint_interval = per_epoch if config.checkpoint_interval is None else config.checkpoint_interval
+    checkpoint_interval = every if config.checkpoint_interval is None else config.checkpoint_interval
     standard = [
         history,
         cb.Checkpointer(checkpoint_path, checkpoint_interval, settings, history),
