@@ -21,12 +21,10 @@ from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES
 STEPS_PER_CALL = 32
 # = gan_keras.training.ema.WARMUP (not imported: it loads Keras, and this module loads while flags are parsed).
 EMA_WARMUP = 20
-
-
-@dataclasses.dataclass(frozen=True)
 MAX_SAVES = 50  # grids and checkpoints of a run at most, by default
 
 
+@dataclasses.dataclass(frozen=True)
 class RunConfig(Config):
     """How long, in which folder and how a GAN trains; shared by every GAN.
 
