@@ -9,11 +9,11 @@ import numpy as np
 from gan_keras.core.conditions import InputImage
 from gan_keras.core.config import Config, positive, positive_number, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_classes
+from gan_keras.data.paired_folder import DIRECTIONS
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.pixels import from_uint8
 from gan_keras.recipes.base import FolderImages, Recipe, TrainingData, class_list, memory_estimate, resolve_folder
 
-DIRECTIONS = ("AtoB", "BtoA")
 TEST_SHARE, TEST_MAX = 10, 500  # without --test-dir: 1 pair in 10, at most 500, is held out
 
 
@@ -137,6 +137,11 @@ def _finish_translation(config, run, data):
                                   title=f"Held-out test: {len(inputs):,} test images of classes {config.classes}")]
 
 
+def _pixels(config):
+    size, _, channels = config.image_shape
+    return size * size * channels
+
+
 def _output_dir(config):
     loss = config.loss.replace('+', '_')
     return f"outputs/pix2pix_{loss}" if config.dataset == "fashion_mnist" else f"outputs/folder_pix2pix_{loss}"
@@ -144,12 +149,14 @@ def _output_dir(config):
 
 RECIPES = {
     "pix2pix": Recipe(
-        name="pix2pix", summary="pix2pix: edge maps of Fashion-MNIST shoes and bags back to images, or your picture pairs (8.3)",
+        name="pix2pix",
+        summary="pix2pix: edge maps of Fashion-MNIST shoes and bags back to images, or your picture pairs (8.3)",
         config=Pix2PixConfig, output_dir=_output_dir,
         output_dir_help="outputs/pix2pix_<loss> (a folder: outputs/folder_pix2pix_<loss>)", batch_size=32, epochs=3,
         build=_build_pix2pix, load=_load, resolve=resolve_folder,
         loop=lambda config: {"adversarial": config.loss != "l1"},
-        memory=memory_estimate(0, 2_000_000, 60_000), finish=_finish_translation,
+        memory=lambda config, batch: memory_estimate(0, 2_000_000, 60_000 * _pixels(config) / 784)(config, batch),
+        finish=_finish_translation,
         evaluable=False,  # scored at the end on the whole held-out test set instead (test_metrics.json)
     ),
 }
