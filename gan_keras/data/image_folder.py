@@ -28,6 +28,7 @@ folder's `digest`), or when the preparation changes (`CACHE_FORMAT`).
 never the user's folder, which is only ever read.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -85,6 +86,23 @@ class ImageFolder:
         skipped = (f"; skipped {len(self.skipped)} ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
                    if self.skipped else "")
         return f"{self.directory}: {len(self.images):,} images of {height}x{width}x{channels}{classes}{skipped}"
+
+
+_PROGRESS = [None]  # `load_image_folder`'s `progress` when a call leaves it None (see `progress_bars`)
+
+
+@contextlib.contextmanager
+def progress_bars(show):
+    """Within the block, folders are decoded with a progress bar or without (a run's `--no-progress`).
+
+    Args:
+        show: True, False, or None (when stderr is a terminal).
+    """
+    before, _PROGRESS[0] = _PROGRESS[0], show
+    try:
+        yield
+    finally:
+        _PROGRESS[0] = before
 
 
 def cache_dir():
@@ -157,7 +175,7 @@ def load_image_folder(directory, size, channels="auto", classes=False, progress=
             class `i` is the `i`-th subfolder in name order; images directly
             in `directory` are skipped ("not in a class folder").
         progress: Whether a progress bar shows while images are decoded
-            (None: when stderr is a terminal).
+            (None: as `progress_bars` says, by default when stderr is a terminal).
         halves: 2 for side-by-side "AB" images (`prepare_image`): the images
             are then `(size, 2 * size)`.
 
@@ -279,6 +297,7 @@ def _decoded(job, progress):
 
     from tqdm import tqdm
 
+    progress = _PROGRESS[0] if progress is None else progress
     progress = sys.stderr.isatty() if progress is None else progress
     jobs = [(i, os.path.join(job.directory, name), length, job.size, job.halves)
             for i, (name, (length, _)) in enumerate(zip(job.files, job.stats))]

@@ -11,6 +11,7 @@ import dataclasses
 
 from gan_keras.cli import flags
 from gan_keras.core import checks
+from gan_keras.data import image_folder
 from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
@@ -182,7 +183,8 @@ def _train(recipe, model, options, config):
         check_devices(config.devices)
     checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model, "test_dir", None)))
     flags.quiet_tensorflow()  # some loaders use Keras or TensorFlow (photo crops, edge maps): loaded quietly first
-    data = recipe.load(model, config.data_dir) if recipe.load is not None else None
+    with image_folder.progress_bars(config.progress):  # a folder's first decoding obeys --no-progress
+        data = recipe.load(model, config.data_dir) if recipe.load is not None else None
     config = recipe.with_batch_size(config, data)
     if data is not None:
         if config.batch_size > len(data.images):
