@@ -8,6 +8,8 @@ import numpy as np  # noqa: E402
 
 from gan_keras.core import fileio  # noqa: E402
 
+FIGURE_DPI = 90
+
 
 def tile_images(images, rows, cols, gap=2, scale=2):
     """Tiles images into one grid picture.
@@ -93,7 +95,12 @@ def save_caption_grid(panels, captions, path, titles=None):
     """
     rows = len(captions)
     size = max(p.shape[1] for p in panels)
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 + 4.2 * len(panels), 0.5 + 0.42 * rows), squeeze=False)
+    cols = len(panels[0]) // rows
+    # A row is at least 0.42 in high, and an image never has fewer dots than pixels (64x64 pictures and up).
+    row_inches = max(0.42, 1.1 * (size + 2) / FIGURE_DPI)
+    panel_inches = max(4.2, row_inches * cols * 1.05)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 + panel_inches * len(panels), 0.5 + row_inches * rows),
+                             squeeze=False)
     for k, (axis, images) in enumerate(zip(axes[0], panels)):
         images = np.asarray(images, np.float32)
         factor = size // images.shape[1]
@@ -216,6 +223,6 @@ def _save_figure(fig, path):
     """Writes a figure as PNG atomically and closes it."""
     try:
         with fileio.atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=90, format="png")
+            fig.savefig(tmp, dpi=FIGURE_DPI, format="png")
     finally:
         plt.close(fig)
