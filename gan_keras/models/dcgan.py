@@ -111,7 +111,8 @@ def build_discriminator(img_shape=(28, 28, 1), augment=False):
 
 def discriminator_body(image, side):
     """The discriminator's layers from images `(n, h, w, c)` (longer side `side`) to `(n, 1)` probabilities."""
-    return layers.Dense(1, activation="sigmoid")(discriminator_features(image, side))
+    features = discriminator_features(image, side)  # first: a layer draws its initial weights' seed when made
+    return layers.Dense(1, activation="sigmoid")(features)
 
 
 def discriminator_features(image, side):
