@@ -88,3 +88,35 @@ def test_the_book_s_sizes_stay_the_book_s_models():
                      "BatchNormalization", "LeakyReLU", "Dropout", "Flatten", "Dense"]
     with pytest.raises(ValueError, match="image size must be"):
         build_generator(8, 3, image_size=30)
+
+
+def test_the_book_s_models_draw_the_book_s_initial_weights_from_the_same_seed():
+    # The book's networks written out layer by layer: a layer draws its seed when it is made, so the
+    # builders must make the same layers in the same order for a run to be the book's run.
+    from keras import layers
+
+    def book_generator():
+        return keras.Sequential([
+            keras.Input((100,)), layers.Dense(128 * 7 * 7, activation="relu"), layers.Reshape((7, 7, 128)),
+            layers.UpSampling2D(), layers.Conv2D(128, 3, padding="same"), layers.BatchNormalization(momentum=0.8),
+            layers.Activation("relu"), layers.UpSampling2D(), layers.Conv2D(64, 3, padding="same"),
+            layers.BatchNormalization(momentum=0.8), layers.Activation("relu"), layers.Conv2D(1, 3, padding="same"),
+            layers.Activation("tanh")])
+
+    def book_discriminator():
+        stages = []
+        for i, filters in enumerate((32, 64, 128, 256)):
+            stages.append(layers.Conv2D(filters, 3, strides=2 if i < 3 else 1, padding="same"))
+            stages += [layers.ZeroPadding2D(((0, 1), (0, 1)))] if i == 1 else []
+            stages += [layers.BatchNormalization(momentum=0.8)] if i > 0 else []
+            stages += [layers.LeakyReLU(negative_slope=0.2), layers.Dropout(0.25)]
+        return keras.Sequential([keras.Input((28, 28, 1)), *stages, layers.Flatten(),
+                                 layers.Dense(1, activation="sigmoid")])
+
+    for ours, book in ((lambda: build_generator(100, 1), book_generator),
+                       (lambda: build_discriminator((28, 28, 1)), book_discriminator)):
+        keras.utils.set_random_seed(0)
+        mine = [w.numpy() for w in ours().weights]
+        keras.utils.set_random_seed(0)
+        theirs = [w.numpy() for w in book().weights]
+        assert len(mine) == len(theirs) and all(np.array_equal(a, b) for a, b in zip(mine, theirs))
