@@ -113,6 +113,10 @@ def add_config_flags(parser, config_class, *, defaults=None, only=None, exclude=
                                     help=meta["help"])
             continue
         kind = meta.get("kind") or type(field.default)
+        if kind is bool:  # a switch whose default depends on other settings: --NAME / --no-NAME, else None
+            target.add_argument(flag_name(field.name), dest=field.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=meta["help"])
+            continue
         text = meta["help"] + ("" if default_text is None else f" (default {default_text})")
         target.add_argument(flag_name(field.name), dest=field.name, type=_converter(kind), default=default,
                             choices=meta.get("choices"), metavar=meta.get("metavar"), help=text)

@@ -24,6 +24,9 @@ import time
 
 import numpy as np
 
+from gan_keras.data.image_folder import load_image_folder
+from gan_keras.data.sources import ArraySource
+
 LEAD_WANTED = 10
 
 
@@ -36,11 +39,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    # Pillow and Keras load when the benchmark runs, not while its flags are parsed.
+    # Pillow loads when the benchmark runs, not while its flags are parsed.
     from PIL import Image
-
-    from gan_keras.data.image_folder import load_image_folder
-    from gan_keras.data.sources import ArraySource
 
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["GAN_KERAS_CACHE"] = os.path.join(scratch, "cache")
@@ -86,7 +86,6 @@ def _step_rate(images, args):
     """Images/s of the DCGAN's training step (the book's engine) on these pictures."""
     # Keras loads when the benchmark runs, not while its flags are parsed.
     from gan_keras.cli.views.timing import EngineSteps
-    from gan_keras.data.sources import ArraySource
     from gan_keras.recipes.dcgan import build_dcgan
 
     gan = build_dcgan(100, images.shape[1:])
