@@ -73,7 +73,7 @@ def test_configs_check_every_field_and_name_the_flag():
         MLPConfig(label=10)
     with pytest.raises(ConfigError, match="--no-eval excludes --eval-interval"):
         RunConfig(evaluate=False, eval_interval=5)
-    assert DCGANConfig().to_json() == {"image_size": None, "channels": "auto", "augment": False, "latent_dim": 100,
+    assert DCGANConfig().to_json() == {"image_size": None, "channels": "auto", "augment": None, "latent_dim": 100,
                                        "discriminator_norm": "batch", "dataset": "fashion_mnist",
                                        "architecture": "book"}
     assert DCGANConfig(latent_dim=64).differences({"latent_dim": 100, "discriminator_norm": "batch"}) == [

@@ -57,8 +57,15 @@ class FolderImages:
 class Augmented:
     """The DiffAugment setting of the GANs that draw from noise (`gan_keras.models.augment`)."""
 
-    augment: bool = setting(False, "show the discriminator every image, real and fake, through DiffAugment's random "
-                                   "colour, translation and cutout (for folders of a few hundred pictures)")
+    augment: bool | None = setting(
+        None, "show the discriminator every image, real and fake, through DiffAugment's random colour, translation "
+              "and cutout (default: on for the conditional GAN on a folder, where it kept the discriminator from "
+              "winning and each class from collapsing to one picture; off otherwise); see docs/folders.md",
+        kind=bool)
+
+    def augmented(self, default):
+        """`augment` as the run uses it: as given, else `default`."""
+        return default if self.augment is None else self.augment
 
 
 def load_folder_data(config, data_dir, classes=False):

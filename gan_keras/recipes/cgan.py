@@ -90,20 +90,25 @@ def _load_labelled(config, data_dir):
 
 
 def _resolve(config, data):
-    resolved = resolve_folder(config, data)
+    resolved = dataclasses.replace(resolve_folder(config, data), augment=_augmented(config))
     if config.dataset == "folder":  # the class names travel in the model config (and so in the checkpoint)
         resolved = dataclasses.replace(resolved, class_names=tuple(data.folder.class_names))
     return resolved
 
 
+def _augmented(config):
+    """DiffAugment by default for a folder (docs/folders.md: without it the classes collapsed), else off."""
+    return config.augmented(config.dataset == "folder")
+
+
 def _build_cgan(config, run, total_steps):
     if config.dataset != "folder":
         return build_cgan(config.latent_dim, jit_compile=run.jit_compile, matching_aware=config.matching_aware,
-                          augment=config.augment)
+                          augment=_augmented(config))
     names = config.class_names
     return build_cgan(config.latent_dim, len(names), jit_compile=run.jit_compile,
                       matching_aware=config.matching_aware, img_shape=config.image_shape, class_names=names,
-                      augment=config.augment)
+                      augment=_augmented(config))
 
 
 RECIPES = {

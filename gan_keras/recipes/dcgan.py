@@ -79,7 +79,11 @@ def _load(config, data_dir):
 def _build_dcgan(config, run, total_steps):
     return build_dcgan(config.latent_dim, config.image_shape, jit_compile=run.jit_compile,
                        discriminator_norm=config.discriminator_norm, architecture=config.architecture,
-                       augment=config.augment)
+                       augment=config.augmented(False))
+
+
+def _resolve(config, data):
+    return dataclasses.replace(resolve_folder(config, data), augment=config.augmented(False))
 
 
 def _memory(config, batch):
@@ -94,6 +98,6 @@ RECIPES = {
         config=DCGANConfig, output_dir=lambda config: "outputs/fashion_dcgan" if config.dataset == "fashion_mnist"
         else "outputs/folder_dcgan", output_dir_help="outputs/fashion_dcgan (a folder: outputs/folder_dcgan)",
         batch_size=32, epochs=10, build=_build_dcgan, load=_load, evaluate=True, ema=EMA_DECAY,
-        memory=_memory, resolve=resolve_folder, finish=folder_evaluation,
+        memory=_memory, resolve=_resolve, finish=folder_evaluation,
     ),
 }
