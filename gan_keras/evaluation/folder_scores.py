@@ -59,7 +59,7 @@ class FolderEvaluation(HeldOutEvaluation):
         self.images = images
         self.labels = None if labels is None else np.asarray(labels)
         self.class_names = class_names
-        self.n = max(2, min(int(n), len(images) // 2))
+        self.n = scored_count(n, len(images))
         self.seed = seed
         self.weights = weights
         self.rows = None
@@ -76,7 +76,7 @@ class FolderEvaluation(HeldOutEvaluation):
         scores = score_folder(self.images, self.labels, samplers, run.gan.sample_noise, n=self.n, seed=self.seed,
                               weights=self.weights)
         self.network_name, self.rows, samples, self.memorised = scores
-        save_nearest(samples[:NEAREST_ROWS], self.images, os.path.join(self.output_dir, NEAREST_FILE))
+        save_nearest(samples[:NEAREST_ROWS], self.images, self.memorised, os.path.join(self.output_dir, NEAREST_FILE))
         fileio.write_text(os.path.join(self.output_dir, MEMORISATION_FILE),
                           json.dumps(memorisation_json(self.memorised, self.rows[-1][0], self.network_name)))
         self.save_rows(run)
@@ -122,7 +122,7 @@ def score_folder(images, labels, samplers, noise_of, n, seed=0, weights="auto"):
         `(network name, rows, last generator's samples, memorisation of them)`; rows are
         `[(name, metrics)]`, the real floor first; without samplers the last two are None.
     """
-    n = max(2, min(int(n), len(images) // 2))
+    n = scored_count(n, len(images))
     network = pictures.PictureNetwork(weights)
     order = np.random.default_rng([seed, 13]).permutation(len(images))
     reference, floor = np.sort(order[:n]), np.sort(order[n:2 * n])
@@ -146,18 +146,23 @@ def score_folder(images, labels, samplers, noise_of, n, seed=0, weights="auto"):
     for name, draw in samplers:
         samples = np.clip(draw(noise, asked), -1.0, 1.0)
         rows.append((name, scores(network(samples), asked)))
-    memorised = None if samples is None else pictures.memorisation(to_uint8(samples), images, seed=seed)
+    memorised = None if samples is None else pictures.memorisation(to_uint8(samples), images, seed=seed,
+                                                                   neighbours=NEIGHBOURS)
     return network.name, rows, samples, memorised
 
 
-def save_nearest(samples, images, path):
-    """`path` (PNG): each sample (left) beside its `NEIGHBOURS` nearest training pictures, in pixels."""
-    _, rows = pictures.nearest_training(samples, images, count=NEIGHBOURS)
+def scored_count(n, pictures_in_folder):
+    """Samples scored per generator: `n`, at most half the pictures (the reference and the floor are disjoint)."""
+    return max(2, min(int(n), pictures_in_folder // 2))
+
+
+def save_nearest(samples, images, memorised, path):
+    """`path` (PNG): each sample (left) beside its nearest training pictures (`memorised["rows"]`), in pixels."""
     tiles = []
-    for sample, near in zip(samples, rows):
+    for sample, near in zip(samples, memorised["rows"]):
         tiles.append(sample)
         tiles.extend(from_uint8(np.asarray(images[near])))
-    plotting.save_image_grid(np.stack(tiles), path, rows=len(samples), cols=NEIGHBOURS + 1)
+    plotting.save_image_grid(np.stack(tiles), path, rows=len(samples), cols=memorised["rows"].shape[1] + 1)
 
 
 def memorisation_json(result, generator, features):

@@ -146,7 +146,7 @@ def nearest_training(queries, train, count=1, exclude=None):
     return np.sqrt(best_d / pixels), best_i
 
 
-def memorisation(samples, train, seed=0, max_queries=500):
+def memorisation(samples, train, seed=0, max_queries=500, neighbours=1):
     """Sample-to-training distances beside training-to-training distances (the memorisation check).
 
     Args:
@@ -154,6 +154,7 @@ def memorisation(samples, train, seed=0, max_queries=500):
         train: uint8 `(n, h, w, c)` training pictures, n >= 2.
         seed: Seed of the training pictures used as queries.
         max_queries: At most this many training pictures are compared with all the others.
+        neighbours: Nearest training pictures kept per sample (in "rows").
 
     Returns:
         dict: "samples" and "training" (float64 arrays of nearest distances,
@@ -161,15 +162,15 @@ def memorisation(samples, train, seed=0, max_queries=500):
         "near_share" (the share of samples nearer to a training picture than
         that: about 0.05 for samples as far from the data as real pictures are,
         near 1 for copies, or for blurred averages of many pictures);
-        "rows" (`(m,)` the nearest training row of each sample).
+        "rows" (`(m, neighbours)` the nearest training rows of each sample, nearest first).
     """
-    sample_d, sample_rows = nearest_training(samples, train)
+    sample_d, sample_rows = nearest_training(samples, train, count=neighbours)
     picked = np.sort(np.random.default_rng([seed, 11]).choice(len(train), min(max_queries, len(train)),
                                                               replace=False))
     train_d, _ = nearest_training(np.asarray(train[picked]), train, exclude=picked)
     threshold = float(np.quantile(train_d[:, 0], NEAR_QUANTILE))
     return {"samples": sample_d[:, 0], "training": train_d[:, 0], "threshold": threshold,
-            "near_share": float(np.mean(sample_d[:, 0] < threshold)), "rows": sample_rows[:, 0]}
+            "near_share": float(np.mean(sample_d[:, 0] < threshold)), "rows": sample_rows}
 
 
 def distance_table(result):

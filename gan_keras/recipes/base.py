@@ -45,6 +45,11 @@ class FolderImages:
             raise ConfigError("channels", "needs --dataset folder (Fashion-MNIST and MNIST are grey)")
 
     @property
+    def folder_channels(self):
+        """`channels` as the folder readers take it: "auto", 1 or 3."""
+        return self.channels if self.channels == "auto" else int(self.channels)
+
+    @property
     def image_shape(self):
         """`(size, size, channels)` of the images (exact after `resolve_folder`; before, "auto" counts 3)."""
         if self.dataset != "folder":
@@ -78,12 +83,16 @@ def load_folder_data(config, data_dir, classes=False):
     # The folder reader loads Pillow and writes the cache: only for a folder run.
     from gan_keras.data.image_folder import load_image_folder
 
-    if data_dir is None:
-        raise UserError("--dataset folder needs --data-dir DIR, the folder of your pictures", EXIT_USAGE)
-    channels = config.channels if config.channels == "auto" else int(config.channels)
-    folder = load_image_folder(data_dir, config.image_size or FOLDER_SIZE, channels, classes=classes)
+    require_data_dir(data_dir, "the folder of your pictures")
+    folder = load_image_folder(data_dir, config.image_shape[0], config.folder_channels, classes=classes)
     return TrainingData(folder.images, folder.labels, dataset="folder", folder=folder,
                         description=f"pictures in {data_dir}")
+
+
+def require_data_dir(data_dir, what):
+    """Raises UserError (exit status 2) for a folder run without `--data-dir`, saying what DIR should be."""
+    if data_dir is None:
+        raise UserError(f"--dataset folder needs --data-dir DIR, {what}", EXIT_USAGE)
 
 
 def folder_evaluation(config, run, data):

@@ -15,8 +15,9 @@ from gan_keras.core.conditions import ClassLabels
 from gan_keras.core.config import Config, latent_size, setting
 from gan_keras.data.datasets import load_dataset, scale_images
 from gan_keras.core.errors import UserError
-from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, Augmented, FolderImages, Recipe, TrainingData,
-                                    folder_evaluation, load_folder_data, memory_estimate, resolve_folder)
+from gan_keras.recipes.base import (DATASET_SHORT_NAMES, DATASETS, EMA_DECAY, Augmented, FolderImages, Recipe,
+                                    TrainingData, folder_evaluation, load_folder_data, memory_estimate,
+                                    resolve_folder)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,8 @@ from gan_keras.data.datasets import load_fashion_mnist, scale_images, select_cla
 from gan_keras.data.paired_folder import DIRECTIONS
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.pixels import from_uint8
-from gan_keras.recipes.base import FolderImages, Recipe, TrainingData, class_list, memory_estimate, resolve_folder
+from gan_keras.recipes.base import (FolderImages, Recipe, TrainingData, class_list, memory_estimate, require_data_dir,
+                                    resolve_folder)
 
 TEST_SHARE, TEST_MAX = 10, 500  # without --test-dir: 1 pair in 10, at most 500, is held out
 
@@ -76,9 +77,8 @@ def _load_pairs(config, data_dir):
     # Pillow loads and the cache is written only for a folder run.
     from gan_keras.data.paired_folder import load_paired_folder
 
-    if data_dir is None:
-        raise UserError("--dataset folder needs --data-dir DIR, the folder of your picture pairs", EXIT_USAGE)
-    size, channels = config.image_size or 64, config.channels if config.channels == "auto" else int(config.channels)
+    require_data_dir(data_dir, "the folder of your picture pairs")
+    size, channels = config.image_shape[0], config.folder_channels
     pairs = load_paired_folder(data_dir, size, channels, config.direction)
     if config.test_dir is not None:
         test = load_paired_folder(config.test_dir, size, channels, config.direction)

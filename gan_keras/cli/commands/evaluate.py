@@ -112,9 +112,7 @@ def run(args):
     started = time.perf_counter()
     samples = None
     if args.generator is not None:
-        pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
-        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise,
-                                            kinds=(artifact.GeneratorKind.NOISE,), command="gan-keras evaluate")
+        generator = _load_generator(args)
         if generator.info.image_shape not in ((28, 28, 1), (28, 28)):
             raise UserError(f"{args.generator} draws samples of shape {generator.info.image_shape}, not the 28x28x1 "
                             f"images that the Fashion-MNIST evaluation compares")
@@ -144,6 +142,13 @@ def run(args):
     return 0
 
 
+def _load_generator(args):
+    """The generator of `--generator` that draws from noise, its pixel range and noise as the flags say."""
+    pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
+    return artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise,
+                                   kinds=(artifact.GeneratorKind.NOISE,), command="gan-keras evaluate")
+
+
 def _run_folder(args):
     """`evaluate --folder DIR`: a folder generator (or the folder itself, `--real`) in picture features."""
     flags.quiet_tensorflow()
@@ -157,23 +162,20 @@ def _run_folder(args):
     started = time.perf_counter()
     generator, samplers = None, []
     if args.generator is not None:
-        pixel_range = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(args.pixel_range)
-        generator = artifact.load_generator(args.generator, pixel_range=pixel_range, noise=args.noise,
-                                            kinds=(artifact.GeneratorKind.NOISE,), command="gan-keras evaluate")
-        shape = tuple(generator.info.image_shape)
+        generator = _load_generator(args)
         info = generator.info
         samplers = [(args.generator, lambda noise, labels: to_tanh_range(generator.generate(noise, labels),
                                                                          info.pixel_range))]
-        folder = load_image_folder(args.folder, shape[0], shape[-1], classes=generator.info.conditional)
-        names = getattr(generator.info, "class_names", None)
-        if generator.info.conditional and names and tuple(names) != tuple(folder.class_names):
+        folder = load_image_folder(args.folder, info.image_shape[0], info.image_shape[-1], classes=info.conditional)
+        names = info.class_names
+        if info.conditional and names and tuple(names) != tuple(folder.class_names):
             raise UserError(f"{args.folder}'s class folders ({', '.join(folder.class_names)}) are not the classes "
                             f"of {args.generator} ({', '.join(names)})")
     else:
         folder = load_image_folder(args.folder, 64)
-    weights = "auto" if args.features is None else (args.inception_weights or "inception-auto")
-    if weights == "inception-auto":  # --features inception: its weights file must be there
-        weights = folder_scores.pictures.features.find_inception_weights("auto")
+    # --features inception: its weights file must be there; else InceptionV3 where it is, or the fallback.
+    weights = "auto" if args.features is None else folder_scores.pictures.features.find_inception_weights(
+        args.inception_weights or "auto")
     noise_of = None if generator is None else (
         lambda rng, n: sample_noise(rng, n, generator.info.latent_dim, generator.info.noise))
     name, rows, samples, memorised = folder_scores.score_folder(
@@ -186,7 +188,7 @@ def _run_folder(args):
     if memorised is not None:
         print("\n".join(folder_scores.pictures.distance_table(memorised)))
         if args.nearest is not None:
-            folder_scores.save_nearest(samples[:folder_scores.NEAREST_ROWS], folder.images, args.nearest)
+            folder_scores.save_nearest(samples[:folder_scores.NEAREST_ROWS], folder.images, memorised, args.nearest)
             print(f"Wrote {args.nearest}")
         report["memorisation"] = folder_scores.memorisation_json(memorised, args.generator, name)
     if args.json is not None:

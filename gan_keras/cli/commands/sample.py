@@ -73,6 +73,9 @@ def run(args):
         return _walk(args, generator, np.random.default_rng(args.seed))
     args.n = 100 if args.n is None else args.n
     checks.check_memory(args.n * int(np.prod(image_shape)) * 12, f"{args.n:,} samples of shape {image_shape}", "--n")
+    named = generator.info.class_names if args.label is None and args.out.endswith(".png") else None
+    if named:  # a generator of named classes (a folder's): one row per class, labelled with its name
+        return _named_rows(args, generator, named)
     rng = np.random.default_rng(args.seed)
     labels = None
     if args.caption is not None:
@@ -87,8 +90,6 @@ def run(args):
             arrays["captions"] = np.array([args.caption] * args.n)
         with fileio.atomic_write(args.out, "wb") as f:
             np.savez(f, **arrays)
-    elif labels is not None and args.label is None and generator.info.class_names:
-        return _named_rows(args, generator)
     else:
         cols = math.ceil(math.sqrt(args.n))
         rows = math.ceil(args.n / cols)
@@ -98,14 +99,13 @@ def run(args):
     return 0
 
 
-def _named_rows(args, generator):
-    """A grid of a generator of named classes (a folder's): one row per class, labelled with its name."""
+def _named_rows(args, generator, names):
+    """A grid of a generator of named classes: one row of samples per class, labelled with its name."""
     # matplotlib loads when a grid is written, not while flags are parsed.
     from gan_keras.sampling.plotting import save_caption_grid
 
-    names = generator.info.class_names
     cols = math.ceil(args.n / len(names))
-    images, labels = generator.sample(cols * len(names), np.random.default_rng(args.seed))
+    images, _ = generator.sample(cols * len(names), np.random.default_rng(args.seed))
     save_caption_grid([images], [f"{i} {name}" for i, name in enumerate(names)], args.out)
     rounded = "" if cols * len(names) == args.n else f" (--n {args.n} rounded up to {cols} per class)"
     print(f"Wrote {cols * len(names)} samples to {args.out}: a row of {cols} per class{rounded}")

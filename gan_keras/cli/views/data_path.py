@@ -39,12 +39,9 @@ def add_arguments(parser):
 
 
 def run(args):
-    # Pillow loads when the benchmark runs, not while its flags are parsed.
-    from PIL import Image
-
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["GAN_KERAS_CACHE"] = os.path.join(scratch, "cache")
-        folder = args.folder or _write_pictures(os.path.join(scratch, "pictures"), args.images, Image)
+        folder = args.folder or _write_pictures(os.path.join(scratch, "pictures"), args.images)
         start = time.perf_counter()
         pictures = load_image_folder(folder, args.size, progress=False)
         decode = len(pictures.images) / (time.perf_counter() - start)
@@ -70,14 +67,17 @@ def run(args):
     return 0 if lead >= LEAD_WANTED else 1
 
 
-def _write_pictures(folder, count, image_module):
+def _write_pictures(folder, count):
     """`count` pictures of smooth random colours, 160..480 pixels a side, every other one a JPEG."""
+    # Pillow loads when the benchmark writes its pictures, not while its flags are parsed.
+    from PIL import Image
+
     os.makedirs(folder)
     rng = np.random.default_rng(0)
     for i in range(count):
         height, width = rng.integers(160, 481, 2)
         corners = rng.integers(0, 256, (2, 2, 3)).astype(np.uint8)
-        picture = image_module.fromarray(corners).resize((int(width), int(height)), image_module.Resampling.BILINEAR)
+        picture = Image.fromarray(corners).resize((int(width), int(height)), Image.Resampling.BILINEAR)
         picture.save(os.path.join(folder, f"{i:05d}.{'jpg' if i % 2 else 'png'}"))
     return folder
 
