@@ -1,21 +1,29 @@
 """GANs of Deep Learning for Vision Systems, chapter 8, on Keras 3.
 
 The public names are imported lazily, so that a command can check its flags
-before Keras (and TensorFlow) is loaded. In a notebook:
+before Keras (and TensorFlow) is loaded. In a notebook (`gan_keras.api`):
 
     import gan_keras
-    gan_keras.train_recipe(gan_keras.RECIPES["dcgan"], gan_keras.DCGANConfig(),
-                           gan_keras.RunConfig(output_dir="outputs/nb", steps=100))
+    run = gan_keras.train("dcgan", steps=100, batch_size=16, no_eval=True, output_dir="outputs/nb")
+    run.history[-1]                                   # the last logged step's losses
+    images = run.generator.sample(16)                 # float32 (16, 28, 28, 1) in [-1, 1]
+    gan_keras.load_generator("outputs/nb/generator.keras").sample(10)
+    gan_keras.upscale(pixels)                         # uint8 (h, w, 3) -> (4h, 4w, 3), the shipped upscaler
+    gan_keras.evaluate("outputs/nb/generator.keras", n=2000)
+
+A bad setting raises `gan_keras.GanKerasError` (a `ValueError`) with the
+command's one line.
 
 The layers, top to bottom; a layer imports only the layers below it (the
 `[importlinter]` contract of setup.cfg, checked by `lint-imports` in
 `make test`):
 
+    api         the Python API: train, load_generator, upscale, evaluate (the commands' flags as arguments)
     cli         flags, commands (cli/commands/), views (cli/views/: comparison, timing benchmark)
     recipes     one file per GAN: config, assembly, phases
-    runs        one run: folder lock, run config, the run, phases, report, animation
-    evaluation  metrics, classifier, image quality, evaluators, evaluation callbacks
+    runs        one run: the spine (run), folder lock, run config, phases, outputs, scoring callbacks, report
     training    loop, step plan, engines/, checkpoint, EMA, devices, callbacks
+    evaluation  metrics, classifier, feature networks, image quality, evaluators (no training)
     sampling    the saved generator (artifact), grids/plots, latent walks
     data        datasets, batch sources, edges, captions, photos, resizing
     models      pure Keras builders
@@ -41,7 +49,14 @@ _EXPORTS = {
     "build_generator": "gan_keras.models.dcgan",
     "build_discriminator": "gan_keras.models.dcgan",
     "GAN": "gan_keras.core.gan",
-    "train": "gan_keras.training.loop",
+    "train": "gan_keras.api",
+    "evaluate": "gan_keras.api",
+    "upscale": "gan_keras.api",
+    "load_generator": "gan_keras.api",
+    "GanKerasError": "gan_keras.api",
+    "Run": "gan_keras.api",
+    "SavedGenerator": "gan_keras.api",
+    "train_loop": "gan_keras.training.loop",
     "LoopConfig": "gan_keras.training.loop",
     "RunConfig": "gan_keras.runs.config",
     "RECIPES": "gan_keras.recipes",
@@ -51,16 +66,18 @@ _EXPORTS = {
     "GaussianConfig": "gan_keras.recipes",
     "run_training": "gan_keras.runs.run",
     "train_recipe": "gan_keras.runs.run",
-    "load_generator": "gan_keras.sampling.artifact",
     "save_generator": "gan_keras.sampling.artifact",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
+_RENAMED = {"train_loop": "train"}  # the training loop's `train`, beside the API's
+
+
 def __getattr__(name):
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        return getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
     raise AttributeError(f"module 'gan_keras' has no attribute {name!r}")
 
 

@@ -11,6 +11,7 @@ import pytest
 from gan_keras.training import callbacks as cb
 from gan_keras.training import ema as ema_module
 from gan_keras import evaluation
+from gan_keras.runs import scoring
 from gan_keras.training.checkpoint import CheckpointError
 from gan_keras.core.config import ConfigError
 from gan_keras.runs.config import RunConfig
@@ -161,7 +162,7 @@ def test_best_of_run_is_chosen_across_both_generators(tmp_path, fashion):
     images = fashion[0][:64] * 0.5 + 0.5  # the MLP GAN's pixel range is (0, 1)
     config = RunConfig(output_dir=str(tmp_path), batch_size=8, steps=4, save_interval=4, checkpoint_interval=4,
                        seed=3, progress=False, ema=0.5, keep_generators="2")
-    callback = evaluation.EvaluationCallback(2, n=40, output_dir=str(tmp_path), kid_subsets=3, verbose=False,
+    callback = scoring.EvaluationCallback(2, n=40, output_dir=str(tmp_path), kid_subsets=3, verbose=False,
                                              averaged=True)
     run_training(config, lambda: build_mlp_gan(4, jit_compile=False), ArraySource(images, batch_size=8, seed=3),
                  model="mlp_gan", evaluation=callback, image_grid=False)
@@ -169,7 +170,7 @@ def test_best_of_run_is_chosen_across_both_generators(tmp_path, fashion):
     assert math.isnan(float(rows[1]["ema_fd"])) and float(rows[2]["ema_fd"]) > 0
     scored = [(float(rows[s][f"{prefix}fd"]), s, name) for s in (2, 4)
               for prefix, name in (("", "generator"), ("ema_", "ema_generator"))]
-    best = json.loads((tmp_path / evaluation.BEST_METRICS_FILE).read_text())
+    best = json.loads((tmp_path / scoring.BEST_METRICS_FILE).read_text())
     fd, step, which = min(scored)
     assert (best["step"], best["generator"]) == (step, which)
     assert best["fd"] == pytest.approx(fd, rel=1e-4)

@@ -15,6 +15,7 @@ import pytest
 from gan_keras.training import callbacks as cb
 from gan_keras.evaluation import classifier
 from gan_keras import evaluation
+from gan_keras.runs import scoring
 from gan_keras.core.errors import UserError
 from gan_keras.sampling import artifact
 from gan_keras.runs.config import RunConfig
@@ -130,7 +131,7 @@ def test_evaluation_callback_writes_fields_and_the_best_generator(tmp_path, fash
     images = fashion[0][:64] * 0.5 + 0.5  # the MLP GAN's pixel range is (0, 1)
     config = RunConfig(output_dir=str(tmp_path), batch_size=8, steps=4, save_interval=4, checkpoint_interval=4,
                        seed=3, progress=False)
-    callback = evaluation.EvaluationCallback(2, n=40, output_dir=str(tmp_path), kid_subsets=3, verbose=False)
+    callback = scoring.EvaluationCallback(2, n=40, output_dir=str(tmp_path), kid_subsets=3, verbose=False)
     run_training(config, lambda: build_mlp_gan(4, jit_compile=False), ArraySource(images, batch_size=8, seed=3),
                  model="mlp_gan", evaluation=callback, image_grid=False)
     rows = cb.read_history(tmp_path / "history.csv")
@@ -138,10 +139,10 @@ def test_evaluation_callback_writes_fields_and_the_best_generator(tmp_path, fash
     fds = {int(row["step"]): float(row["fd"]) for row in rows}
     assert math.isnan(fds[1]) and math.isnan(fds[3]) and fds[2] > 0 and fds[4] > 0
     assert all(math.isnan(float(row["conditional_accuracy"])) for row in rows)
-    best = json.loads((tmp_path / evaluation.BEST_METRICS_FILE).read_text())
+    best = json.loads((tmp_path / scoring.BEST_METRICS_FILE).read_text())
     assert best["fd"] == pytest.approx(min(fds[2], fds[4]), rel=1e-4)
     assert best["step"] == min((2, 4), key=fds.get)
-    generator = keras.models.load_model(tmp_path / evaluation.BEST_GENERATOR_FILE, compile=False)
+    generator = keras.models.load_model(tmp_path / scoring.BEST_GENERATOR_FILE, compile=False)
     assert generator.name == "mlp_generator"
     assert json.loads((tmp_path / "best_generator.json").read_text())["pixel_range"] == [0.0, 1.0]  # the sidecar
     assert not list(tmp_path.glob("*.tmp*"))
@@ -151,14 +152,14 @@ def test_evaluation_callback_on_a_conditional_gan_uses_balanced_labels(tmp_path,
     keras.utils.set_random_seed(0)
     gan = build_cgan(8, jit_compile=False)
     run = TrainingRun(gan=gan, source=None, config=None, step=0)
-    callback = evaluation.EvaluationCallback(1, n=30, output_dir=str(tmp_path), kid_subsets=3, verbose=False)
+    callback = scoring.EvaluationCallback(1, n=30, output_dir=str(tmp_path), kid_subsets=3, verbose=False)
     callback.on_train_begin(run)
     np.testing.assert_array_equal(np.bincount(callback.labels), [3] * 10)
     run.step, logs = 1, {}
     callback.on_step_end(run, logs)
     assert 0.0 <= logs["conditional_accuracy"] <= 1.0
     assert set(logs) == set(evaluation.FIELDS)
-    assert (tmp_path / evaluation.BEST_GENERATOR_FILE).exists()
+    assert (tmp_path / scoring.BEST_GENERATOR_FILE).exists()
     # The report's table: one row per class; with balanced labels their mean is the overall accuracy.
     per_class = callback.results[-1][1]["class_accuracy"]
     assert sorted(per_class) == list(range(10))

@@ -11,8 +11,16 @@ from gan_keras.core import checks, fileio
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_USAGE, UserError
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.folder import LOCK_FILE, MANIFEST_FILE, RunFolder
-from gan_keras.runs.phases import Phase, Training, run_phases
+from gan_keras.runs import run as run_module
+from gan_keras.runs.phases import Phase, Training
 from tests.conftest import call_command
+
+
+def run_phases(config, phases, train):
+    """`gan_keras.runs.run.run_phases` with `train` standing in for its `train_in_folder`; returns the status."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_module, "train_in_folder", train)
+        return run_module.run_phases(config, phases).status
 
 
 def train_mlp(data_dir, output_dir, *flags):

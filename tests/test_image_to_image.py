@@ -11,7 +11,7 @@ from gan_keras.sampling import artifact
 from gan_keras.training import callbacks as cb
 from gan_keras.core.combined import build_combined, default_optimizer
 from gan_keras.runs.config import RunConfig
-from gan_keras.evaluation.translation import TranslationEvaluation
+from gan_keras.runs.scoring import TranslationEvaluation
 from gan_keras.runs.run import run_training
 from gan_keras.core.conditions import InputImage
 from gan_keras.core.gan import GAN

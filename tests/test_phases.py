@@ -1,6 +1,6 @@
-"""A run as phases (`gan_keras.runs.phases`): one lock, one held-run check, one exit status; no Keras needed.
+"""A run as phases (`gan_keras.runs.phases`, `run_phases`): one lock, one held-run check, one exit status.
 
-The phases here train nothing: `run_phases` is given a fake run function that
+The phases here train nothing: `run_phases` runs a fake in place of `train_in_folder` that
 records what it was asked to train and returns a run that was, or was not,
 interrupted.
 """
@@ -18,7 +18,15 @@ from gan_keras.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError
 from gan_keras.core.fileio import TEMP_PREFIX
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.folder import LOCK_FILE, RunFolder, RunFolderError
-from gan_keras.runs.phases import Phase, Training, phase_config, run_phases
+from gan_keras.runs import run as run_module
+from gan_keras.runs.phases import Phase, Training, phase_config
+
+
+def run_phases(config, phases, train):
+    """`gan_keras.runs.run.run_phases` with `train` standing in for its `train_in_folder`; returns the status."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_module, "train_in_folder", train)
+        return run_module.run_phases(config, phases).status
 
 
 class FakeRuns:
@@ -153,7 +161,7 @@ def test_a_run_needs_its_batch_size_and_a_report_phase_its_folder(tmp_path):
 
 def test_phases_and_the_recipes_that_declare_them_import_no_keras():
     code = ("import sys, gan_keras.runs.phases, gan_keras.runs.config, gan_keras.recipes, "
-            "gan_keras.cli.commands.train; print('keras' in sys.modules)")
+            "gan_keras.cli.commands.train, gan_keras.api; print('keras' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

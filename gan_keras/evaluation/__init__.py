@@ -2,8 +2,8 @@
 
 The pipeline, one module each: images in [-1, 1] -> a frozen network
 (`features`) -> features, against those of real images (`reference`) -> the
-numpy metrics of `gan_keras.evaluation.metrics` (`evaluator`); `callback` runs it during
-training. See `gan_keras.evaluation.evaluator` for what the numbers mean.
+numpy metrics of `gan_keras.evaluation.metrics` (`evaluator`). The callbacks that run these
+measures during and at the end of a run are `gan_keras.runs.scoring`'s. See `gan_keras.evaluation.evaluator` for what the numbers mean.
 
 Modules:
     metrics: numpy-only Fréchet distance, KID, classifier score, precision/recall/density/coverage.
@@ -13,18 +13,16 @@ Modules:
     features: the frozen networks that turn images into features (the classifier, InceptionV3).
     reference: real Fashion-MNIST images to compare with: seeded subsets of a split.
     evaluator: `Evaluator`: samples against the reference, and the real-data floor.
-    callback: `EvaluationCallback`: evaluations during training, the best generator kept.
-    translation: held-out scores of image-to-image generators (pix2pix, SRGAN).
-    captioned: held-out scores of the text-to-image generator (StackGAN).
+    translation: the measures of image-to-image generators (pix2pix, SRGAN) on held-out pairs, and their table.
+    captioned: the measures and baselines of the text-to-image generator (StackGAN) on held-out captions.
     pictures: features of any pictures (InceptionV3, or the named random-conv fallback), nearest training
         pictures and the memorisation check.
-    folder_scores: the end-of-run scores of a folder run, and `gan-keras evaluate --folder`.
+    folder_scores: the scores of a folder's generator in picture features (`gan-keras evaluate --folder`).
 
-May import: `gan_keras.training` (its `Callback`), `gan_keras.sampling`, `gan_keras.data`,
-`gan_keras.models`, `gan_keras.core`.
+A leaf below `gan_keras.training`: may import `gan_keras.sampling`, `gan_keras.data`, `gan_keras.models`,
+`gan_keras.core`, never the training loop.
 """
 
-from gan_keras.evaluation.callback import BEST_GENERATOR_FILE, BEST_METRICS_FILE, EvaluationCallback
 from gan_keras.evaluation.evaluator import (
     FEATURES, FIELDS, TABLE_COLUMNS, Evaluator, evaluate_images, metrics_table, real_floor,
 )
@@ -35,7 +33,7 @@ from gan_keras.evaluation.features import (
 from gan_keras.evaluation.reference import MAX_REFERENCE, real_images
 
 __all__ = [
-    "BEST_GENERATOR_FILE", "BEST_METRICS_FILE", "EvaluationCallback", "FEATURES", "FIELDS", "TABLE_COLUMNS",
+    "FEATURES", "FIELDS", "TABLE_COLUMNS",
     "Evaluator", "evaluate_images", "metrics_table", "real_floor", "INCEPTION_WEIGHTS_FILE", "ClassifierNetwork",
     "InceptionNetwork", "check_images", "find_inception_weights", "inception_cache_paths", "MAX_REFERENCE",
     "real_images",

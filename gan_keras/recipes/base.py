@@ -100,7 +100,7 @@ def folder_evaluation(config, run, data):
     if config.dataset != "folder" or not run.evaluate:
         return []
     # The evaluation's modules (feature networks) load only for a run that evaluates.
-    from gan_keras.evaluation.folder_scores import FolderEvaluation
+    from gan_keras.runs.scoring import FolderEvaluation
 
     folder = data.folder
     return [FolderEvaluation(run.output_dir, folder.images, folder.labels, folder.class_names,

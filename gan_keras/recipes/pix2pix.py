@@ -124,7 +124,8 @@ def _build_pix2pix(config, run, total_steps):
 
 def _finish_translation(config, run, data):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
-    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure, picture_measure
+    from gan_keras.evaluation.translation import fashion_measure, picture_measure
+    from gan_keras.runs.scoring import TranslationEvaluation
 
     inputs, targets, labels = data.test
     if config.dataset == "folder":

@@ -155,7 +155,8 @@ def _finish_superres(config, run, data):
     # Keras and scikit-image load when a run starts, not while flags are parsed.
     from gan_keras.data import resize
     from gan_keras.evaluation import image_quality
-    from gan_keras.evaluation.translation import TranslationEvaluation, fashion_measure
+    from gan_keras.evaluation.translation import fashion_measure
+    from gan_keras.runs.scoring import TranslationEvaluation
 
     inputs, targets, labels = data.test
     if config.dataset == "fashion_mnist":

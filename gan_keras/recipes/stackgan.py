@@ -207,7 +207,8 @@ def _stackgan_phases(model_config, run, data, options=None):
     # Keras loads (with the evaluation) only when a run starts, not while flags are parsed.
     from gan_keras.data import resize
     from gan_keras.data.sources import CaptionSource
-    from gan_keras.evaluation.captioned import CaptionEvaluation, real_baselines
+    from gan_keras.evaluation.captioned import real_baselines
+    from gan_keras.runs.scoring import CaptionEvaluation
 
     train, test, thresholds = data.test
     evaluator = _shared_evaluator(run)

@@ -5,7 +5,7 @@ Most GANs train in one phase, in the run's folder. SRGAN trains an SRResNet
 trains its text encoder (in `DIR`), then Stage-I (`DIR/stage1`) and Stage-II
 (`DIR/stage2`); the Gaussian study trains one run per seed (`DIR/run_NN`)
 and then writes its table. A recipe says WHAT its phases are (`Phase`,
-`Training`); `run_phases` says HOW every run goes:
+`Training`); `gan_keras.runs.run.run_phases` says HOW every run goes:
 
 1. one lock on the run's folder for the whole run (`RunFolder`);
 2. one check, before any phase trains, that no phase's folder already holds
@@ -24,9 +24,8 @@ import dataclasses
 import os
 from typing import Callable
 
-from gan_keras.core.config import ConfigError
-from gan_keras.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, UserError
-from gan_keras.runs.folder import CHECKPOINT_FILE, RunFolder
+from gan_keras.core.errors import EXIT_USAGE, UserError
+from gan_keras.runs.folder import CHECKPOINT_FILE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,65 +143,3 @@ def refuse_held_run(config, phases):
         if os.path.exists(os.path.join(folder, phase.marker)):
             raise UserError(f"{folder} already holds a run ({phase.marker}); pass --resume to continue it, "
                             f"--overwrite to start afresh, or choose another --output-dir", EXIT_USAGE)
-
-
-def run_phases(config, phases, train):
-    """Runs a run's phases in order, in its folder, under one lock.
-
-    Args:
-        config: The run's `RunConfig` (its `output_dir` holds every phase;
-            its `batch_size` must be filled in).
-        phases: The `Phase`s, in order.
-        train: `(folder, phase_config, training) -> TrainingRun`, how a
-            phase's `Training` is trained in its `RunFolder`
-            (`gan_keras.runs.run.train_in_folder`; tests pass a fake).
-
-    Returns:
-        The exit status: 0, or `EXIT_INTERRUPTED` (130) if a phase was
-        interrupted (the later phases do not start).
-
-    Raises:
-        ConfigError: (exit status 2) if `config.batch_size` is None.
-        UserError: (exit status 2) if `--tensorboard` names a file, or a
-            phase's folder holds a run and neither `resume` nor `overwrite`
-            is set (checked for every phase before any trains).
-        RunFolderError: if another run holds the folder, or (exit status 2,
-            without `resume` or `overwrite`) a phase's folder holds files of
-            an earlier run but no checkpoint.
-        Whatever a phase raises (e.g. `NonFiniteError`). The lock is released
-            as cleanly ended after a `UserError` (a refusal, a one-line stop)
-            or Ctrl-C, and marked as not finished cleanly after any other
-            exception.
-    """
-    if config.batch_size is None:
-        raise ConfigError("batch_size", "must be set before a run starts (None: the GAN's default for its data, "
-                                        "see Recipe.with_batch_size)")
-    if config.tensorboard is not None and os.path.exists(config.tensorboard) and not os.path.isdir(
-            config.tensorboard):
-        raise UserError(f"--tensorboard {config.tensorboard} exists and is not a directory", EXIT_USAGE)
-    with RunFolder(config.output_dir) as folder:
-        refuse_held_run(config, phases)
-        if folder.previous_owner_crashed:
-            print(f"Note: the previous run in {config.output_dir} ended without finishing cleanly (killed or "
-                  f"crashed)")
-        if not config.resume:
-            folder.check_fresh_start(config.overwrite, parts=[p.folder for p in phases if p.folder is not None])
-        for phase in phases:
-            run_config = phase_config(config, phase)
-            part = folder if phase.folder is None else folder.part(phase.folder)
-            training = phase.start(run_config)
-            if training is None:
-                continue
-            run = train(part, run_config, training)
-            if training.after_run is not None:
-                training.after_run(run)
-            if run.interrupted:
-                return EXIT_INTERRUPTED
-        reported = [phase.folder for phase in phases if phase.report]
-        if reported:
-            # Imported here, not above: the evaluation imports Keras, and recipes import this module while
-            # flags are parsed.
-            from gan_keras.evaluation.translation import combine_phase_reports
-
-            combine_phase_reports(config.output_dir, reported)
-    return 0

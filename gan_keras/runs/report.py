@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from gan_keras.core import fileio
+from gan_keras.evaluation.translation import METRICS_FILE, finite_or_none, metrics_markdown
 from gan_keras.training.callbacks import read_history
 from gan_keras.training.loop import Callback
 
@@ -136,3 +137,31 @@ class FolderSection(Callback):
             lines += ["", f"Skipped ({len(folder.skipped)}):", ""]
             lines += [f"- `{name}`: {reason}" for name, reason in folder.skipped]
         return lines
+
+
+def combine_phase_reports(output_dir, phases):
+    """One table of every phase's held-out metrics (baselines once), in `DIR/report.md` and `DIR/test_metrics.json`.
+
+    Args:
+        output_dir: The folder holding one run folder per phase.
+        phases: The phases' folder names, in order (e.g. "srresnet", "srgan").
+
+    Returns:
+        The rows `(name, metrics)`.
+    """
+    rows, seen = [], set()
+    for phase in phases:
+        with open(os.path.join(output_dir, phase, METRICS_FILE)) as f:
+            for row in json.load(f)["rows"]:
+                name = row.pop("name")
+                if name not in seen:
+                    seen.add(name)
+                    rows.append((name, {k: (math.nan if v is None else v) for k, v in row.items()}))
+    fileio.write_text(os.path.join(output_dir, METRICS_FILE),
+                      json.dumps({"rows": [{"name": n, **finite_or_none(m)} for n, m in rows]}, indent=1))
+    lines = ["# Held-out results of every phase", "", metrics_markdown(rows), "",
+             "Each phase's run (history, grids, checkpoint, generator, report) is in its folder: "
+             + ", ".join(f"[{p}]({p}/report.md)" for p in phases) + "."]
+    fileio.write_text(os.path.join(output_dir, "report.md"), "\n".join(lines) + "\n")
+    print(metrics_markdown(rows))
+    return rows

@@ -1,126 +1,203 @@
-"""Training runs from frozen configs: output folder, resume, standard callbacks.
+"""One run, from its configs to the loop: the spine every GAN's training follows.
 
-`train_recipe` trains any GAN of `gan_keras.recipes` from its model config
-and a `RunConfig` (what `gan-keras train ...` calls): the recipe's phases,
-or the standard single phase, through `gan_keras.runs.phases.run_phases`.
-`run_training` is the step below it, for a GAN built by hand and any data
-source; `train_in_folder` is the standard run of one phase.
+    train_recipe(recipe, model_config, config)    `gan-keras train`, `gan_keras.train`
+      prepare(config, recipe, model_config)       the one place: determinism, checks, data, what the data
+                                                  decides, the batch size
+      run_phases(config, phases)                  one lock, the phases in order, one exit status
+        train_in_folder(folder, config, training) one phase: build, resume, outputs, then
+          gan_keras.training.loop.train           the loop, whose engine calls `GAN.train_step`
+
+`run_training` is the same path for a GAN built by hand and any data source;
+`follow_recipe` is a follower's part of a job of several processes.
 """
 
-import contextlib
 import dataclasses
 import os
 import time
 
 import keras
 
-from gan_keras.core.errors import NonFiniteError, UserError
+from gan_keras.core import checks
+from gan_keras.core.config import ConfigError
+from gan_keras.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, NonFiniteError, UserError
+from gan_keras.data import image_folder
 from gan_keras.data.sources import ArraySource
-from gan_keras.runs.animation import ProgressAnimation
-from gan_keras.runs.config import RunConfig
-from gan_keras.runs.disk import check_disk_space
-from gan_keras.runs.folder import CHECKPOINT_FILE
-from gan_keras.runs.phases import Phase, Training, phase_config, run_phases
-from gan_keras.runs.report import FolderSection, RunReport
-from gan_keras.training import callbacks as cb
-from gan_keras.training import checkpoint
-from gan_keras.training.devices import data_parallel_scope, describe_device, make_deterministic
-from gan_keras.training.ema import GeneratorAverage
+from gan_keras.runs.scoring import EvaluationCallback
+from gan_keras.runs.folder import CHECKPOINT_FILE, RunFolder
+from gan_keras.runs.outputs import phase_outputs
+from gan_keras.runs.phases import Phase, Training, phase_config, refuse_held_run
+from gan_keras.runs.report import FolderSection, combine_phase_reports
+from gan_keras.runs.resume import phase_settings, start_step
+from gan_keras.training import checkpoint, processes
 from gan_keras.training import loop as training_loop
+from gan_keras.training.devices import (check_devices, data_parallel_scope, describe_device, dtype_policy,
+                                        make_deterministic)
+from gan_keras.training.ema import GeneratorAverage
+from gan_keras.training.engines import make_engine
 from gan_keras.training.loop import LoopConfig, train
-from gan_keras.training.tensorboard import TensorBoardLogger
-
-EMA_GENERATOR_FILE = "ema_generator.keras"
 
 
-def checkpoint_settings(config, model="gan", model_config=None):
-    """The settings a checkpoint records and a resumed run must match, field by field.
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """What `prepare` settles before anything is built: the data and the configs it decides."""
 
-    Args:
-        config: The `RunConfig` (its `RESUME_FIELDS`: seed, batch size).
-        model: Short name of the GAN.
-        model_config: Its model config (every field but its lengths, see
-            `Config.resume_json`), or None.
+    data: object
+    model_config: object
+    config: object
 
-    Returns:
-        A flat JSON-ready dict, e.g. `{"model": "dcgan", "seed": 0,
-        "batch_size": 32, "latent_dim": 100, "discriminator_norm": "batch"}`.
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How a run ended.
+
+    Attributes:
+        status: 0, or `EXIT_INTERRUPTED` (130) if a phase was interrupted.
+        runs: The `TrainingRun` of each phase trained, in order.
+        folders: The folder of each phase trained, in order.
     """
-    settings = {"model": model, **{name: getattr(config, name) for name in RunConfig.RESUME_FIELDS}}
-    if config.ema:  # the average's ramp matters only where there is an average
-        settings["ema_warmup"] = config.ema_warmup
-    if model_config is not None:
-        settings.update(model_config.resume_json())
-    return settings
+
+    status: int
+    runs: tuple = ()
+    folders: tuple = ()
 
 
-def run_training(config, build_gan, source, *, model="gan", model_config=None, loop=None, callbacks=(),
-                 image_grid=True, evaluation=None, preview=None):
-    """Trains a GAN with the standard outputs under `config.output_dir`: a run of one phase.
-
-    Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
-    `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` info),
-    `report.md`, and with `evaluation` the metrics in the history and
-    `best_generator.keras`. With `config.ema` also `ema_generator.keras`
-    and `samples_ema/` (see `gan_keras.training.ema`); with `config.keep_generators`
-    `generators/` (see `callbacks.KeptGenerators`).
+def train_recipe(recipe, model_config, config, options=None):
+    """Trains one GAN of `gan_keras.recipes`: its phases, or the standard single phase.
 
     Args:
-        config: `RunConfig`.
-        build_gan: Callable returning a fresh, compiled `GAN` (called after
-            the global seed is set, so the initial weights follow the seed).
-        source: The real-data source (see `gan_keras.data.sources`).
-        model: Short name of the GAN, stored in checkpoints and generator infos.
-        model_config: The GAN's model config, stored in checkpoints (a
-            resumed run must match it field by field).
-        loop: Optional `LoopConfig` fields as a dict (e.g. `d_steps`); the
-            total steps, seed and progress come from `config`.
-        callbacks: Extra callbacks, run before the standard ones (so they
-            can add columns to the step's logs).
-        image_grid: Whether to save sample grids.
-        evaluation: An `EvaluationCallback` to run (see `evaluation_callback`), or None.
-        preview: For an image-conditioned GAN, the fixed `(inputs, targets)`
-            pairs of its sample grids.
+        recipe: A `Recipe`.
+        model_config: An instance of `recipe.config`.
+        config: `RunConfig`; a `batch_size` of None takes the recipe's
+            default for the data (`Recipe.with_batch_size`).
+        options: An instance of `recipe.options` (e.g. the Gaussian study's;
+            default: its defaults).
 
     Returns:
-        The finished `TrainingRun`.
-
-    The run holds the folder's lock (`gan_keras.runs.folder`) from start to end
-    (`gan_keras.runs.phases.run_phases`, the path of every run). A fresh run
-    refuses a folder holding an earlier run's files unless `overwrite` (which
-    removes them first, and only them: `gan_keras.runs.folder`).
+        An `Outcome`.
 
     Raises:
-        UserError: (exit status 2) if the output folder holds a run and
-            neither `resume` nor `overwrite` is set, or if the files the run
-            would write exceed the free space of its disk.
-        RunFolderError: if another run holds the folder.
-        CheckpointError: if the checkpoint to resume from does not fit or
-            holds non-finite values.
-        NonFiniteError: (exit status 1) if a loss or weight becomes
-            non-finite; nothing of that step is saved.
+        UserError: as `prepare`, `run_phases` and the recipe's phases.
     """
-    training = Training(build_gan, source, model=model, model_config=model_config, loop=loop, callbacks=callbacks,
-                        image_grid=image_grid, evaluation=evaluation, preview=preview)
-    runs = []
+    prepared = prepare(config, recipe, model_config)
+    data, model_config, config = prepared.data, prepared.model_config, prepared.config
+    if recipe.phases is not None:
+        options = options if options is not None or recipe.options is None else recipe.options()
+        phases = recipe.phases(model_config, config, data, options)
+    else:
+        phases = standard_phases(recipe, model_config, data)
+    return run_phases(config, phases)
 
-    def train_and_keep(folder, run_config, phase_training):
-        runs.append(train_in_folder(folder, run_config, phase_training))
-        return runs[-1]
 
-    run_phases(config, [Phase(model, lambda run_config: training)], train_and_keep)
-    return runs[0]
+def prepare(config, recipe=None, model_config=None, writes=True):
+    """The one place a run is settled before anything is built: determinism, checks, data, batch size.
+
+    In order: `--deterministic` (before any operation runs), `--devices`,
+    the output folder, the recipe's data (decoded with a progress bar that
+    obeys `--no-progress`), the settings the data decides (a folder's size
+    and channels), the batch size (a default may depend on the data; a
+    value the user gave is kept), the evaluation asked for and the memory
+    the sizes need.
+
+    Args:
+        config: The run's `RunConfig`.
+        recipe: A `Recipe`, or None for a GAN built by hand (`run_training`).
+        model_config: An instance of `recipe.config`.
+
+    Returns:
+        `Prepared`: the loaded `TrainingData` (None for synthetic data or
+        without a recipe), the model config and the `RunConfig` filled in.
+
+    Raises:
+        UserError: (exit status 2) for more devices than there are, an
+            output folder that cannot be one, a batch larger than the data,
+            an evaluation the data cannot have or sizes beyond the memory;
+            (exit status 1) as the recipe's loader.
+    """
+    if config.deterministic:
+        make_deterministic()
+    if config.devices > 1:
+        check_devices(config.devices)
+    if recipe is None:
+        return Prepared(None, model_config, config)
+    if writes:  # a follower of a job writes no file
+        checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model_config, "test_dir", None)))
+    data = None
+    if recipe.load is not None:
+        with image_folder.progress_bars(config.progress):  # a folder's first decoding obeys --no-progress
+            data = recipe.load(model_config, config.data_dir)
+    if recipe.resolve is not None:  # what the data decides (a folder's size and channels), before anything is built
+        model_config = recipe.resolve(model_config, data)
+    config = recipe.with_batch_size(config, data)
+    if data is not None:
+        if config.batch_size > len(data.images):
+            raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
+                            f"{data.description}", EXIT_USAGE)
+        config.check_evaluation(data.dataset, data.eval_classes)
+    checks.check_memory(recipe.memory(model_config, config.batch_size), f"{recipe.name} with these sizes",
+                        "--latent-dim or --batch-size")
+    return Prepared(data, model_config, config)
+
+
+def run_phases(config, phases):
+    """Runs a run's phases in order, in its folder, under one lock (see `gan_keras.runs.phases`).
+
+    Args:
+        config: The run's `RunConfig` (its `output_dir` holds every phase;
+            its `batch_size` must be filled in).
+        phases: The `Phase`s, in order.
+
+    Returns:
+        An `Outcome`; its status is `EXIT_INTERRUPTED` (130) if a phase was
+        interrupted (the later phases do not start), else 0.
+
+    Raises:
+        ConfigError: (exit status 2) if `config.batch_size` is None.
+        UserError: (exit status 2) if `--tensorboard` names a file, or a
+            phase's folder holds a run and neither `resume` nor `overwrite`
+            is set (checked for every phase before any trains).
+        RunFolderError: if another run holds the folder, or (exit status 2,
+            without `resume` or `overwrite`) a phase's folder holds files of
+            an earlier run but no checkpoint.
+        Whatever a phase raises (e.g. `NonFiniteError`). The lock is released
+            as cleanly ended after a `UserError` (a refusal, a one-line stop)
+            or Ctrl-C, and marked as not finished cleanly after any other
+            exception.
+    """
+    if config.batch_size is None:
+        raise ConfigError("batch_size", "must be set before a run starts (None: the GAN's default for its data, "
+                                        "see Recipe.with_batch_size)")
+    if config.tensorboard is not None and os.path.exists(config.tensorboard) and not os.path.isdir(
+            config.tensorboard):
+        raise UserError(f"--tensorboard {config.tensorboard} exists and is not a directory", EXIT_USAGE)
+    runs, folders = [], []
+    with RunFolder(config.output_dir) as folder:
+        refuse_held_run(config, phases)
+        if folder.previous_owner_crashed:
+            print(f"Note: the previous run in {config.output_dir} ended without finishing cleanly (killed or "
+                  f"crashed)")
+        if not config.resume:
+            folder.check_fresh_start(config.overwrite, parts=[p.folder for p in phases if p.folder is not None])
+        for phase in phases:
+            run_config = phase_config(config, phase)
+            training = phase.start(run_config)
+            if training is None:  # the phase did its work itself (a text encoder, a study's table)
+                continue
+            run = train_in_folder(folder if phase.folder is None else folder.part(phase.folder), run_config,
+                                  training)
+            runs.append(run)
+            folders.append(run_config.output_dir)
+            if training.after_run is not None:
+                training.after_run(run)
+            if run.interrupted:
+                return Outcome(EXIT_INTERRUPTED, tuple(runs), tuple(folders))
+        reported = [phase.folder for phase in phases if phase.report]
+        if reported:
+            combine_phase_reports(config.output_dir, reported)
+    return Outcome(0, tuple(runs), tuple(folders))
 
 
 def train_in_folder(folder, config, training):
-    """Trains one phase's `Training` in its folder (held by the run's lock) with the standard callbacks.
-
-    The standard run of every GAN, called by `run_phases` for each phase:
-    resumes from the folder's checkpoint (with `resume`; without one, refuses
-    or clears an earlier run's files as `run_phases` does up front for a
-    fresh run), seeds, builds, checks
-    that the files it will write fit on the disk (`gan_keras.runs.disk`),
-    and trains with history, grids, checkpoints, generators and report.
+    """Trains one phase's `Training` in its folder (held by the run's lock): build, resume, outputs, loop.
 
     Args:
         folder: The phase's `RunFolder` (locked, or a part of a locked one).
@@ -131,92 +208,31 @@ def train_in_folder(folder, config, training):
         The finished (or interrupted) `TrainingRun`.
 
     Raises:
-        RunFolderError: (exit status 2) for a fresh start in a folder holding
-            run files, without `overwrite`.
         UserError: (exit status 2) if the files the run would write exceed
-            the free space of its disk.
+            the free space of its disk; (exit status 1) if a folder of
+            pictures changed since the checkpoint.
         CheckpointError: if the checkpoint to resume from does not fit.
         NonFiniteError: (exit status 1) if a loss or weight becomes non-finite.
     """
-    out, model = config.output_dir, training.model
-    checkpoint_path = os.path.join(out, CHECKPOINT_FILE)
-    has_checkpoint = os.path.exists(checkpoint_path)
-    resuming = config.resume and has_checkpoint
-    if config.resume and not resuming:  # a fresh run's folders were checked once, by run_phases
-        folder.restart_unfinished()
+    out = config.output_dir
     print(f"Backend: {keras.config.backend()}, device: {describe_device()}")
     gan = _build(config, training)
-    settings = checkpoint_settings(config, model, training.model_config)
-    if training.data_digest is not None:  # a folder of the user's pictures: resumed only on the same files
-        settings["data"] = training.data_digest
-    start_step = 0
-    if resuming:
-        saved = checkpoint.read_checkpoint_header(checkpoint_path)["settings"].get("data")
-        if training.data_digest is not None and saved is not None and saved != training.data_digest:
-            raise UserError(f"the pictures in {config.data_dir} changed since {checkpoint_path} was written (files "
-                            f"added, removed or edited): resume with the folder as it was, or start afresh with "
-                            f"--overwrite or another --output-dir")
-        start_step = checkpoint.load_checkpoint(checkpoint_path, gan, settings)
-        print(f"Resuming from step {start_step} ({checkpoint_path})")
-    elif config.resume:
-        print(f"No checkpoint in {out}: starting afresh")
-    source, preview, evaluation = training.source, training.preview, training.evaluation
-    per_epoch = source.batches_per_epoch
-    total = config.total_steps(per_epoch)
-    if start_step >= total:
-        print(f"The run is already at step {start_step} of {total}: nothing to train")
-    every = config.default_interval(per_epoch, total)
-    save_interval = every if config.save_interval is None else config.save_interval
+    settings = phase_settings(config, training)
+    first = start_step(folder, config, gan, settings)
     loop_config = _loop_config(config, training)
-    extra = list(training.callbacks) + ([evaluation] if evaluation is not None else [])
-    if gan.ema is not None:  # first: every later callback of the step sees the updated average
-        extra.insert(0, cb.AverageUpdater())
-    history = cb.History(os.path.join(out, "history.csv"), os.path.join(out, "losses.png"), save_interval,
-                         extra_fields=list(gan.condition.log_fields) + [f for c in extra for f in c.fields])
-    averaged_path = os.path.join(out, EMA_GENERATOR_FILE) if gan.ema is not None else None
-    checkpoint_interval = every if config.checkpoint_interval is None else config.checkpoint_interval
-    standard = [
-        history,
-        cb.Checkpointer(checkpoint_path, checkpoint_interval, settings, history),
-        cb.ModelSaver(os.path.join(out, "generator.keras"), averaged_path),
-    ]
-    keep = config.keep_interval(per_epoch)
-    kept = None
-    if keep is not None:
-        metrics = [f for c in extra for f in c.fields]
-        kept = cb.KeptGenerators(os.path.join(out, "generators"), keep, metrics)
-        standard.insert(0, kept)
-    grids = []
-    if training.image_grid:
-        grid = dict(rows=gan.condition.grid_rows(10), cols=len(preview[0]) if preview else 10, preview=preview)
-        grids.append(cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
-        if gan.ema is not None:
-            grids.append(cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed, averaged=True,
-                                       **grid))
-        standard[:0] = grids
-        standard.append(ProgressAnimation(out, per_epoch / loop_config.d_steps))
-    if start_step < total:
-        check_disk_space(config, gan, start_step, total, history, grids, kept)
-    if config.tensorboard is not None:
-        standard.append(TensorBoardLogger(config.tensorboard, os.path.join(out, "samples")))
-    report_settings = {**settings, "total_steps": total, "steps_per_epoch": per_epoch}
-    standard.append(RunReport(out, report_settings, evaluation, sections=training.callbacks))
-    if start_step < total:
-        print(f"Training {model}: steps {start_step + 1}..{total}, batch {config.batch_size}, "
-              f"{per_epoch} steps per epoch; outputs in {out}")
+    outputs = phase_outputs(config, training, gan, first, settings, loop_config.d_steps)
+    if first >= outputs.total:
+        print(f"The run is already at step {first} of {outputs.total}: nothing to train")
+    else:
+        print(f"Training {training.model}: steps {first + 1}..{outputs.total}, batch {config.batch_size}, "
+              f"{outputs.per_epoch} steps per epoch; outputs in {out}")
     started = time.perf_counter()
     try:
-        run = train(gan, source, loop_config, extra + standard, start_step=start_step)
+        run = train(gan, training.source, loop_config, outputs.callbacks, start_step=first)
     except NonFiniteError as error:
-        if os.path.exists(checkpoint_path):
-            saved = checkpoint.read_checkpoint_header(checkpoint_path)["step"]
-            kept = f"the last checkpoint ({CHECKPOINT_FILE}, step {saved}) and the history up to it are intact"
-        else:
-            kept = "no checkpoint was written yet"
-        raise NonFiniteError(f"{error}; {kept}. The same seed repeats the same steps: change a setting "
-                             f"(e.g. --seed or the model's sizes) before --resume or --overwrite") from None
-    seconds = time.perf_counter() - started
-    done = run.step - start_step
+        raise NonFiniteError(f"{error}; {_what_is_kept(out)}. The same seed repeats the same steps: change a "
+                             f"setting (e.g. --seed or the model's sizes) before --resume or --overwrite") from None
+    seconds, done = time.perf_counter() - started, run.step - first
     if done:
         real = done * config.batch_size * loop_config.d_steps
         print(f"{done} steps in {seconds:.1f} s, graph building included ({real / seconds:.1f} real samples/s)")
@@ -225,10 +241,16 @@ def train_in_folder(folder, config, training):
     return run
 
 
+def _what_is_kept(out):
+    path = os.path.join(out, CHECKPOINT_FILE)
+    if not os.path.exists(path):
+        return "no checkpoint was written yet"
+    saved = checkpoint.read_checkpoint_header(path)["step"]
+    return f"the last checkpoint ({CHECKPOINT_FILE}, step {saved}) and the history up to it are intact"
+
+
 def _build(config, training, averaged=True):
     """The phase's GAN, built from the seed (with its averaged generator when `config.ema` and `averaged`)."""
-    if config.deterministic:
-        make_deterministic()
     keras.utils.set_random_seed(config.seed)
     with dtype_policy(config.precision), data_parallel_scope(config.devices):
         gan = dataclasses.replace(training.build(), name=training.model)
@@ -247,7 +269,47 @@ def _loop_config(config, training):
                       devices=config.devices, **timing, **(training.loop or {}))
 
 
-def follow_recipe(recipe, model_config, config, data=None):
+def run_training(config, build_gan, source, *, model="gan", model_config=None, loop=None, callbacks=(),
+                 image_grid=True, evaluation=None, preview=None):
+    """Trains a GAN built by hand, with the standard outputs under `config.output_dir`: a run of one phase.
+
+    Outputs: `samples/step_NNNNNNN.png` (if `image_grid`), `history.csv`,
+    `losses.png`, `checkpoint.npz`, `generator.keras` (+ `.json` info),
+    `report.md`, and with `evaluation` the metrics in the history and
+    `best_generator.keras`. With `config.ema` also `ema_generator.keras`
+    and `samples_ema/` (see `gan_keras.training.ema`); with `config.keep_generators`
+    `generators/` (see `callbacks.KeptGenerators`).
+
+    Args:
+        config: `RunConfig` (its `batch_size` set).
+        build_gan: Callable returning a fresh, compiled `GAN` (called after
+            the global seed is set, so the initial weights follow the seed).
+        source: The real-data source (see `gan_keras.data.sources`).
+        model: Short name of the GAN, stored in checkpoints and generator infos.
+        model_config: The GAN's model config, stored in checkpoints (a
+            resumed run must match it field by field).
+        loop: Optional `LoopConfig` fields as a dict (e.g. `d_steps`); the
+            total steps, seed and progress come from `config`.
+        callbacks: Extra callbacks, run before the standard ones (so they
+            can add columns to the step's logs).
+        image_grid: Whether to save sample grids.
+        evaluation: An `EvaluationCallback` to run (see `evaluation_callback`), or None.
+        preview: For an image-conditioned GAN, the fixed `(inputs, targets)`
+            pairs of its sample grids.
+
+    Returns:
+        The finished `TrainingRun`.
+
+    Raises:
+        As `run_phases` and `train_in_folder`.
+    """
+    config = prepare(config).config
+    training = Training(build_gan, source, model=model, model_config=model_config, loop=loop, callbacks=callbacks,
+                        image_grid=image_grid, evaluation=evaluation, preview=preview)
+    return run_phases(config, [Phase(model, lambda run_config: training)]).runs[0]
+
+
+def follow_recipe(recipe, model_config, config):
     """A follower's part of a job of several processes (`gan_keras.training.processes`): no file written.
 
     Builds the same GAN as the leader (process 0), receives the leader's
@@ -258,7 +320,6 @@ def follow_recipe(recipe, model_config, config, data=None):
         recipe: A `Recipe` of one phase.
         model_config: An instance of `recipe.config`.
         config: The `RunConfig` (the leader's folder is not touched).
-        data: The recipe's `TrainingData` (loaded here when None).
 
     Returns:
         The leader's exit status.
@@ -266,16 +327,9 @@ def follow_recipe(recipe, model_config, config, data=None):
     Raises:
         PeerLost: (exit status 1) if another process stops answering.
     """
-    # The engine's modules load only in a job of several processes.
-    from gan_keras.training import processes
-    from gan_keras.training.engines import make_engine
-
-    if data is None and recipe.load is not None:
-        data = recipe.load(model_config, config.data_dir)
-    if recipe.resolve is not None:  # what the data decides (a folder's size and channels), before anything is built
-        model_config = recipe.resolve(model_config, data)
-    config = recipe.with_batch_size(config, data)
-    (phase,) = standard_phases(recipe, model_config, data)
+    prepared = prepare(dataclasses.replace(config, evaluate=False), recipe, model_config, writes=False)
+    config = prepared.config
+    (phase,) = standard_phases(recipe, prepared.model_config, prepared.data)
     training = phase.start(phase_config(config, phase))
     gan = _build(config, training, averaged=False)  # the averaged generator is the leader's alone
     kind, status, _ = processes.receive()
@@ -284,82 +338,24 @@ def follow_recipe(recipe, model_config, config, data=None):
     return make_engine(gan, training.source, _loop_config(config, training)).follow()
 
 
-@contextlib.contextmanager
-def dtype_policy(name):
-    """Builds models under Keras' dtype policy `name` ("float32", "mixed_bfloat16", "mixed_float16").
-
-    Under a mixed policy the layers keep float32 weights and compute in
-    (b)float16; a model compiled under "mixed_float16" gets a
-    `LossScaleOptimizer`. The global policy is restored on exit.
-    """
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
 def evaluation_callback(config, batches_per_epoch, dataset="fashion_mnist", classes=None):
     """The `EvaluationCallback` a `RunConfig` asks for, or None.
 
     Args:
-        config: `RunConfig`; evaluates every `eval_interval` steps (default:
-            once per epoch) on `eval_n` samples (default 2,000, at most the
-            test images of `classes`).
+        config: `RunConfig` (checked by `prepare`); evaluates every
+            `eval_interval` steps (default: once per epoch) on `eval_n`
+            samples (default 2,000, at most the test images of `classes`).
         batches_per_epoch: Steps of one epoch.
-        dataset: The training dataset; only Fashion-MNIST can be evaluated.
+        dataset: The training dataset; only Fashion-MNIST is evaluated during training.
         classes: The classes a run learns, if not all.
-
-    Raises:
-        UserError: as `RunConfig.check_evaluation`.
     """
-    config.check_evaluation(dataset, classes)
     if not config.evaluate or dataset == "folder":  # a folder run is scored at its end (`recipe.finish`)
         return None
-    # The evaluation's modules (feature networks, scipy) load only for a run that evaluates.
-    from gan_keras.evaluation import EvaluationCallback
-
     n = config.eval_samples(classes)
     interval = batches_per_epoch if config.eval_interval is None else config.eval_interval
     return EvaluationCallback(interval, n=n, output_dir=config.output_dir,
                               classes=None if classes is None else list(classes), seed=config.seed,
                               data_dir=config.data_dir, averaged=bool(config.ema))
-
-
-def train_recipe(recipe, model_config, config, data=None, options=None):
-    """Trains one GAN of `gan_keras.recipes`: its phases, or the standard single phase.
-
-    Args:
-        recipe: A `Recipe`.
-        model_config: An instance of `recipe.config`.
-        config: `RunConfig`; a `batch_size` of None takes the recipe's
-            default for the data (`Recipe.with_batch_size`).
-        data: The recipe's `TrainingData` (loaded here when None and the
-            recipe has a loader).
-        options: An instance of `recipe.options` (e.g. the Gaussian study's;
-            default: its defaults).
-
-    Returns:
-        The exit status: 0, or `EXIT_INTERRUPTED` (130) if training was interrupted.
-
-    Raises:
-        UserError: as `run_phases` and the recipe's loader and phases.
-    """
-    if config.deterministic:  # before any operation (StackGAN trains its text encoder first)
-        make_deterministic()
-    if options is None and recipe.options is not None:
-        options = recipe.options()
-    if data is None and recipe.load is not None:
-        data = recipe.load(model_config, config.data_dir)
-    if recipe.resolve is not None:  # what the data decides (a folder's size and channels), before anything is built
-        model_config = recipe.resolve(model_config, data)
-    config = recipe.with_batch_size(config, data)
-    if recipe.phases is not None:
-        phases = recipe.phases(model_config, config, data, options)
-    else:
-        phases = standard_phases(recipe, model_config, data)
-    return run_phases(config, phases, train_in_folder)
 
 
 def standard_phases(recipe, model_config, data):

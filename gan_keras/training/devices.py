@@ -175,3 +175,19 @@ def data_parallel_scope(devices):
     strategy = tf.distribute.MirroredStrategy(names)
     with strategy.scope():
         yield strategy
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Builds models under Keras' dtype policy `name` ("float32", "mixed_bfloat16", "mixed_float16").
+
+    Under a mixed policy the layers keep float32 weights and compute in
+    (b)float16; a model compiled under "mixed_float16" gets a
+    `LossScaleOptimizer`. The global policy is restored on exit.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)

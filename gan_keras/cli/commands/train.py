@@ -1,17 +1,16 @@
 """`gan-keras train GAN`: train one of the package's GANs, with every shared flag.
 
 The flags are made from the recipe's model config and `RunConfig`; they
-become configs here, once, and nothing else reads them. A default that
-depends on the data (the MLP's whole-class batch) stays open (None) until
-the data is loaded, then `Recipe.with_batch_size` fills it in; a value the
-user typed is never replaced by a default.
+become configs here, once, and nothing else reads them; then
+`gan_keras.runs.run.train_recipe` trains them (`gan_keras.train` does the
+same from Python). A default that depends on the data (the MLP's
+whole-class batch) stays open (None) until `gan_keras.runs.run.prepare`
+has loaded the data; a value the user typed is never replaced by a default.
 """
 
 import dataclasses
 
 from gan_keras.cli import flags
-from gan_keras.core import checks
-from gan_keras.data import image_folder
 from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
@@ -60,7 +59,7 @@ def configs_from_args(args, recipe):
     Returns:
         The configs; the run config's `batch_size` is None where
         `--batch-size` was left out and the GAN's default depends on its data
-        (`recipe.batch_size_help`): `Recipe.with_batch_size` fills it in.
+        (`recipe.batch_size_help`): `gan_keras.runs.run.prepare` fills it in.
 
     Raises:
         ConfigError, UserError: (exit status 2) for values out of range or
@@ -168,31 +167,12 @@ def _follow(recipe, model, config):
     # Keras loads (with the run's modules) only when a run starts, not while flags are parsed.
     from gan_keras.runs.run import follow_recipe
 
-    return follow_recipe(recipe, model, dataclasses.replace(config, evaluate=False))
+    return follow_recipe(recipe, model, config)
 
 
 def _train(recipe, model, options, config):
-    planned = recipe.with_batch_size(config).batch_size  # the data may change a default batch, not a given one
-    checks.check_memory(recipe.memory(model, planned), f"{recipe.name} with these sizes",
-                        "--latent-dim or --batch-size")
-    if config.devices > 1:  # more devices than there are: refused before the run's folder is made or touched
-        flags.quiet_tensorflow()
-        # Keras loads early, only for a data-parallel run: the backend counts the devices.
-        from gan_keras.training.devices import check_devices
-
-        check_devices(config.devices)
-    checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model, "test_dir", None)))
     flags.quiet_tensorflow()  # some loaders use Keras or TensorFlow (photo crops, edge maps): loaded quietly first
-    with image_folder.progress_bars(config.progress):  # a folder's first decoding obeys --no-progress
-        data = recipe.load(model, config.data_dir) if recipe.load is not None else None
-    config = recipe.with_batch_size(config, data)
-    if data is not None:
-        if config.batch_size > len(data.images):
-            raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
-                            f"{data.description}", EXIT_USAGE)
-        config.check_evaluation(data.dataset, data.eval_classes)
-    flags.quiet_tensorflow()
-    # Keras loads only now, quietly, after every flag and the data are checked.
+    # Keras loads only now, quietly, after every flag is checked.
     from gan_keras.runs.run import train_recipe
 
-    return train_recipe(recipe, model, config, data, options)
+    return train_recipe(recipe, model, config, options).status

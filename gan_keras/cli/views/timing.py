@@ -15,7 +15,7 @@ import numpy as np
 
 from gan_keras.recipes.dcgan import build_dcgan
 from gan_keras.data.sources import ArraySource
-from gan_keras.runs.run import dtype_policy
+from gan_keras.training.devices import dtype_policy
 from gan_keras.training.engines import make_engine
 from gan_keras.training.loop import LoopConfig
 
