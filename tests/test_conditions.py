@@ -101,3 +101,13 @@ def test_the_combined_model_refuses_a_condition_that_disagrees_with_its_loss():
         build_combined(generator, discriminator, condition=InputImage())
     with pytest.raises(ValueError, match="takes no reconstruction_loss"):
         build_combined(generator, discriminator, reconstruction_loss="mae")
+
+
+def test_every_kind_subclasses_the_abstract_condition_and_no_other_kind():
+    from gan_keras.core import conditions
+
+    kinds = [conditions.Unconditional, conditions.ClassLabels, conditions.InputImage, conditions.Caption]
+    assert all(kind.__bases__ == (conditions.Condition,) for kind in kinds)
+    assert not isinstance(conditions.ClassLabels(), conditions.Unconditional)
+    with pytest.raises(TypeError, match="abstract"):
+        conditions.Condition()

@@ -24,10 +24,12 @@ What a condition answers (the same methods on every kind):
   condition) and `saved_model` (the Keras model a user loads: a captioned
   generator carries its text encoder).
 
-A condition is a frozen dataclass of plain values (and, for captions, the
+Every kind subclasses the abstract `Condition`, and no kind another. A
+condition is a frozen dataclass of plain values (and, for captions, the
 frozen text encoder), so it can be compared and printed.
 """
 
+import abc
 import dataclasses
 
 import numpy as np
@@ -40,9 +42,13 @@ GRID_TRANSLATIONS = "translations"  # rows of inputs, outputs and targets
 GRID_CAPTIONS = "captions"  # one row per caption, printed beside it
 
 
-@dataclasses.dataclass(frozen=True)
-class Unconditional:
-    """No condition: the generator draws from noise alone (DCGAN, MLP, Gaussian GAN)."""
+class Condition(abc.ABC):
+    """What every kind of condition answers; each kind below is a frozen dataclass subclassing it.
+
+    A kind supplies the models' inputs (`fake_condition`, `generator_inputs`,
+    `discriminator_inputs`); the rest has defaults that a kind overrides
+    where it differs.
+    """
 
     draws_noise = True  # whether fakes are drawn from noise (else they translate the real batch's condition)
     from_data = False  # whether each real sample comes with its condition (the source yields it)
@@ -50,17 +56,23 @@ class Unconditional:
     matching_aware = False  # whether the discriminator also learns that mismatched real pairs are fake
     grid = GRID_IMAGES
 
+    @abc.abstractmethod
     def fake_condition(self, rng, n, condition):
-        """What a fake batch of `n` is conditioned on (after its noise is drawn from `rng`): nothing."""
-        return None
+        """What a fake batch of `n` is conditioned on, drawn from `rng` after its noise (None: nothing).
 
+        Args:
+            rng: numpy Generator of the step.
+            n: Batch size.
+            condition: The real batch's condition (None for unconditional data).
+        """
+
+    @abc.abstractmethod
     def generator_inputs(self, noise, condition):
-        """The generator's input for noise `(n, latent_dim)`: the noise."""
-        return noise
+        """The generator's input for noise `(n, latent_dim)` (None without noise) and a condition."""
 
+    @abc.abstractmethod
     def discriminator_inputs(self, images, condition):
-        """The discriminator's input for `images`: the images."""
-        return images
+        """The discriminator's input for `images` `(n, h, w, c)` and their condition."""
 
     def generator_targets(self, valid, images):
         """The combined model's targets: the "real" labels `valid`."""
@@ -120,7 +132,24 @@ class Unconditional:
 
 
 @dataclasses.dataclass(frozen=True)
-class ClassLabels(Unconditional):
+class Unconditional(Condition):
+    """No condition: the generator draws from noise alone (DCGAN, MLP, Gaussian GAN)."""
+
+    def fake_condition(self, rng, n, condition):
+        """Nothing: a fake batch is noise alone."""
+        return None
+
+    def generator_inputs(self, noise, condition):
+        """The noise."""
+        return noise
+
+    def discriminator_inputs(self, images, condition):
+        """The images."""
+        return images
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassLabels(Condition):
     """One class label per sample (the cGAN): `(n, 1)` int32 labels in 0..num_classes-1.
 
     Attributes:
@@ -168,7 +197,7 @@ class ClassLabels(Unconditional):
 
 
 @dataclasses.dataclass(frozen=True)
-class InputImage(Unconditional):
+class InputImage(Condition):
     """An input image per sample (pix2pix, SRGAN): the generator translates it, no noise.
 
     Attributes:
@@ -213,7 +242,7 @@ class InputImage(Unconditional):
 
 
 @dataclasses.dataclass(frozen=True)
-class Caption(Unconditional):
+class Caption(Condition):
     """A caption's text vector per sample, coming with the data (StackGAN); matching-aware.
 
     Attributes:
