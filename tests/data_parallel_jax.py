@@ -14,8 +14,8 @@ import pytest
 
 from gan_keras.training.engines.compiled import CompiledEngine
 from gan_keras.core.errors import UserError
-from gan_keras.recipes.dcgan import build_dcgan
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.dcgan import build_dcgan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import LoopConfig
 

@@ -10,7 +10,6 @@ import pytest
 
 from gan_keras.training import callbacks as cb
 from gan_keras.training import ema as ema_module
-from gan_keras import evaluation
 from gan_keras.runs import scoring
 from gan_keras.training.checkpoint import CheckpointError
 from gan_keras.core.config import ConfigError
@@ -18,8 +17,8 @@ from gan_keras.runs.config import RunConfig
 from gan_keras.training.ema import GeneratorAverage
 from gan_keras.runs.run import run_training
 from gan_keras.core.gan import GAN
-from gan_keras.recipes.dcgan import build_dcgan
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.dcgan import build_dcgan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.recipes import DCGANConfig
 from gan_keras.data.sources import ArraySource
 

@@ -28,9 +28,9 @@ from gan_keras.runs.config import RunConfig
 from gan_keras.training.engines.compiled import CompiledEngine
 from gan_keras.core.errors import UserError
 from gan_keras.runs.run import run_training
-from gan_keras.recipes.cgan import build_cgan
-from gan_keras.recipes.dcgan import build_dcgan
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.cgan import build_cgan
+from gan_keras.recipes.build.dcgan import build_dcgan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.engines.book import BookEngine
@@ -231,7 +231,7 @@ import json, sys
 import keras, numpy as np
 from gan_keras.training.devices import data_parallel_scope
 from gan_keras.training.engines.compiled import CompiledEngine
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import LoopConfig
 

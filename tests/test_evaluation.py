@@ -20,8 +20,8 @@ from gan_keras.core.errors import UserError
 from gan_keras.sampling import artifact
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.run import run_training
-from gan_keras.recipes.cgan import build_cgan
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.cgan import build_cgan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import TrainingRun
 from tests.conftest import ROOT, assert_one_line_error, call_command, run

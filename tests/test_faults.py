@@ -17,7 +17,7 @@ from gan_keras.runs.config import RunConfig
 from gan_keras.core.errors import NonFiniteError, UserError
 from gan_keras.runs.run import run_training
 from gan_keras.core.fileio import TEMP_PREFIX
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.recipes import MLPConfig
 from gan_keras.runs.folder import RunFolder, RunFolderError
 from gan_keras.data.sources import ArraySource

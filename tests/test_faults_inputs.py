@@ -111,7 +111,7 @@ def test_a_cut_off_last_row_of_the_gaussian_history_is_dropped_on_resume(tmp_pat
 
 
 def test_trajectory_points_take_the_intact_rows_up_to_the_step_only(tmp_path):
-    from gan_keras.recipes.gaussian_study import trajectory_points
+    from gan_keras.recipes.build.gaussian_study import trajectory_points
 
     path = tmp_path / "history.csv"
     path.write_text("step,epoch,g_loss,mean,std\n1,1,0.7,4.0,0.2\n2,1,0.7,nan,nan\n10,1,0.6,3.9,0.3\n"
@@ -281,7 +281,7 @@ def test_calls_cut_by_time_compute_every_step_exactly_as_calls_of_k(tmp_path):
     import keras
 
     from gan_keras.data.sources import ArraySource
-    from gan_keras.recipes.mlp import build_mlp_gan
+    from gan_keras.recipes.build.mlp import build_mlp_gan
     from gan_keras.training.loop import LoopConfig, train
 
     images = np.random.default_rng(0).uniform(0, 1, (32, 28, 28, 1)).astype("float32")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from gan_keras.recipes import gaussian_study as gs
+from gan_keras.recipes.build import gaussian_study as gs
 from gan_keras.evaluation import moments
 from gan_keras.training.callbacks import read_history
 from gan_keras.runs.config import RunConfig
@@ -17,7 +17,7 @@ from gan_keras.core.errors import UserError
 from gan_keras.models.gaussian import (
     LATENT_DIM, BatchStatistics, build_gaussian_discriminator, build_gaussian_generator,
 )
-from gan_keras.recipes.gaussian import build_gaussian_gan
+from gan_keras.recipes.build.gaussian import build_gaussian_gan
 from gan_keras.recipes import RECIPES, GaussianConfig, StudyConfig
 from gan_keras.runs.run import train_recipe
 from gan_keras.data.sources import GaussianSource

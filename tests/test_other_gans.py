@@ -15,9 +15,9 @@ import pytest
 from gan_keras.training import callbacks as cb
 from gan_keras.training import checkpoint
 from gan_keras.models.cgan import build_cgan_discriminator, build_cgan_generator
-from gan_keras.recipes.cgan import build_cgan
+from gan_keras.recipes.build.cgan import build_cgan
 from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_generator
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.core.conditions import Unconditional
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import Callback, LoopConfig, train

@@ -97,7 +97,7 @@ def test_bad_values_exit_2_with_one_line(tmp_path, args, words):
 
 
 def test_generator_artifact_round_trip_and_npz_samples(tmp_path):
-    from gan_keras.recipes.cgan import build_cgan
+    from gan_keras.recipes.build.cgan import build_cgan
 
     gan = build_cgan(8, jit_compile=False)
     path = str(tmp_path / "g.keras")
@@ -123,7 +123,7 @@ def test_generator_artifact_round_trip_and_npz_samples(tmp_path):
     ({"colour": "red"}, "unknown field(s) colour"),
 ])
 def test_hand_edited_generator_info_is_refused_in_one_line(tmp_path, edit, words):
-    from gan_keras.recipes.mlp import build_mlp_gan
+    from gan_keras.recipes.build.mlp import build_mlp_gan
 
     path = str(tmp_path / "g.keras")
     artifact.save_gan_generator(path, build_mlp_gan(4, jit_compile=False))
@@ -135,7 +135,7 @@ def test_hand_edited_generator_info_is_refused_in_one_line(tmp_path, edit, words
 
 
 def test_one_dimensional_generator_samples_to_npz_not_png(tmp_path):
-    from gan_keras.recipes.gaussian import build_gaussian_gan
+    from gan_keras.recipes.build.gaussian import build_gaussian_gan
 
     path = str(tmp_path / "g.keras")
     artifact.save_gan_generator(path, build_gaussian_gan(4.0, 1.25, jit_compile=False))

@@ -13,8 +13,8 @@ from gan_keras.cli.flags import UserError
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.run import run_training
 from gan_keras.recipes import DCGANConfig, MLPConfig
-from gan_keras.recipes.dcgan import build_dcgan
-from gan_keras.recipes.mlp import build_mlp_gan
+from gan_keras.recipes.build.dcgan import build_dcgan
+from gan_keras.recipes.build.mlp import build_mlp_gan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.loop import Callback, LoopConfig, train
 

@@ -14,8 +14,8 @@ from gan_keras.runs import animation
 from gan_keras.sampling import artifact
 from gan_keras.cli.views import comparison
 from gan_keras.sampling import latent
-from gan_keras.recipes.cgan import build_cgan
-from gan_keras.recipes.dcgan import build_dcgan
+from gan_keras.recipes.build.cgan import build_cgan
+from gan_keras.recipes.build.dcgan import build_dcgan
 from gan_keras.sampling.plotting import save_image_grid
 from tests.conftest import call_command
 from tests.test_training import tiny_run

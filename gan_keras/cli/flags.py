@@ -10,9 +10,11 @@ import argparse
 import dataclasses
 import os
 import sys
+import tempfile
 
 from gan_keras.core.config import ConfigError, flag_name, seed_value
 from gan_keras.core.errors import EXIT_DATA_OR_IO, EXIT_INTERRUPTED, EXIT_USAGE, UserError
+
 
 class ArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage block).
@@ -170,7 +172,6 @@ def quiet_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "keras" in sys.modules:
         return
-    import tempfile
 
     sys.stderr.flush()
     saved = os.dup(2)

@@ -19,6 +19,8 @@ import dataclasses
 import os
 import re
 
+from PIL import Image, ImageDraw, ImageFont
+
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
 
@@ -70,8 +72,6 @@ def read_emoji_list(path=EMOJI_TEST):
 
 def render(emoji, font):
     """One emoji as a 136 x 128 RGBA Pillow image (transparent outside the glyph)."""
-    # Pillow loads only when emoji are drawn.
-    from PIL import Image, ImageDraw
 
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), emoji.text, font=font, embedded_color=True)
@@ -95,8 +95,6 @@ def write_emoji_folder(out, font_path=FONT, emoji_test=EMOJI_TEST, limit=None):
     Raises:
         UserError: (exit status 1) if the font or the list is missing, naming the packages.
     """
-    # Pillow loads only when emoji are drawn.
-    from PIL import ImageFont
 
     if not os.path.isfile(font_path):
         raise UserError(f"no emoji font at {font_path}: install it (sudo apt-get install {PACKAGES}, or `make emoji`)")

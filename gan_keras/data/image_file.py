@@ -23,6 +23,7 @@ photo taken upright is read upright. Pillow is imported inside the functions:
 """
 
 import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
@@ -149,8 +150,6 @@ def write_png(path, pixels):
     Raises:
         UserError: (exit status 1) if the folder cannot be written.
     """
-    # Pillow loads when a file is written, not while `gan-keras` parses flags.
-    from PIL import Image
 
     pixels = np.asarray(pixels)
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[-1]]
@@ -161,8 +160,6 @@ def write_png(path, pixels):
 
 def _open(path):
     """`PIL.Image.open(path)` with its failures as `UnreadableImageError` (the header only is read)."""
-    # Pillow loads when an image is read, not while `gan-keras` parses flags.
-    from PIL import Image, UnidentifiedImageError
 
     try:
         return Image.open(path)
@@ -174,7 +171,6 @@ def _open(path):
 
 def _decode(path):
     """The pixels of `path` as `(colour, alpha or None, top)`: uint8 (top 255) or uint16 (top 65535) arrays."""
-    from PIL import ImageOps  # Pillow loads when an image is read
 
     with _open(path) as image:
         try:

@@ -32,9 +32,13 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
+import sys
 
 import numpy as np
+from PIL import Image
+from tqdm import tqdm
 
 from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
@@ -140,8 +144,6 @@ def prepare_image(path, size, halves=1):
 
 def _square(colour, alpha, top, size):
     """uint8 `(size, size, 3)`: the centred square of one picture, alpha on white, area-shrunk."""
-    # Pillow loads when images are prepared, not while flags are parsed.
-    from PIL import Image
 
     height, width = colour.shape[:2]
     pixels = colour.astype(np.float32) / np.float32(top / 255.0)
@@ -292,10 +294,6 @@ def _prepare(job):
 
 def _decoded(job, progress):
     """`_prepare`'s results in any order, decoded on every core (at most 8) when there are many files."""
-    import multiprocessing
-    import sys
-
-    from tqdm import tqdm
 
     progress = _PROGRESS[0] if progress is None else progress
     progress = sys.stderr.isatty() if progress is None else progress

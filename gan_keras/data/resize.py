@@ -22,6 +22,7 @@ PSNR and SSIM are in `gan_keras.evaluation.image_quality`.
 
 import numpy as np
 import skimage.transform
+from PIL import Image
 
 __all__ = ["as_batch", "bicubic_downscale", "bicubic_resize", "bicubic_upscale", "downscale_mean",
            "pil_bicubic_downscale", "pil_bicubic_upscale"]
@@ -170,9 +171,6 @@ def pil_bicubic_upscale(image, factor):
 
 
 def _pil_resize(image, shape):
-    # Pillow loads when photos are resized, not while flags are parsed.
-    from PIL import Image
-
     grey = image.shape[-1] == 1
     resized = Image.fromarray(image[..., 0] if grey else image).resize((shape[1], shape[0]), Image.BICUBIC)
     out = np.asarray(resized)

@@ -24,6 +24,7 @@ chance: a generator that draws the class and ignores the attributes).
 """
 
 import numpy as np
+from scipy.spatial.distance import pdist
 
 from gan_keras.data import resize
 
@@ -37,7 +38,6 @@ def attribute_agreement(levels, wanted):
 
 def mean_pairwise_distance(features):
     """Mean Euclidean distance between all pairs of rows of `(n, d)` features (n >= 2)."""
-    from scipy.spatial.distance import pdist
 
     return float(np.mean(pdist(np.asarray(features, np.float64))))
 

@@ -22,12 +22,9 @@ Everything goes to `test_metrics.json`, `memorisation.json`, `nearest.png`
 and the run's report.
 """
 
-import json
-import os
 
 import numpy as np
 
-from gan_keras.core import fileio
 from gan_keras.core.pixels import from_uint8, to_uint8
 from gan_keras.evaluation import pictures
 from gan_keras.sampling import plotting

@@ -48,6 +48,8 @@ Choices:
 Nothing here is compiled: the models are plain functional `keras.Model`s.
 """
 
+import os
+
 import keras
 from keras import layers
 
@@ -235,8 +237,6 @@ def find_vgg_weights(path=None, required=False):
     Raises:
         UserError: if `path` is given and missing, or nothing is found and `required`.
     """
-    import os
-
 
     if path is not None:
         if not os.path.isfile(path):

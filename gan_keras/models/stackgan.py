@@ -27,6 +27,7 @@ pure function of its noise and its caption.
 """
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from gan_keras.models.dcgan import require_positive
@@ -128,7 +129,6 @@ def train_text_encoder(encoder, token_ids, targets, epochs=60, seed=0):
     Returns:
         `(n, k)` bool: whether each head was right on each caption after training.
     """
-    import numpy as np
 
     keras.utils.set_random_seed(seed + 1)
     targets = np.asarray(targets)

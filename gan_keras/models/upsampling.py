@@ -6,6 +6,7 @@ saved generator loads with `keras.models.load_model` and no
 """
 
 import keras
+import numpy as np
 from keras import layers
 
 from gan_keras.models.dcgan import require_positive
@@ -61,7 +62,6 @@ def bicubic_phases(factor, a=-0.5):
     Returns:
         `(factor, 5)` float64 array; each row sums to 1.
     """
-    import numpy as np
 
     def keys(d):
         d = abs(d)
@@ -101,8 +101,6 @@ class BicubicResidual(layers.Layer):
         self.factor = factor
 
     def build(self, input_shapes):
-        import numpy as np
-
         channels = input_shapes[0][-1]
         phases = bicubic_phases(self.factor)
         kernel = np.zeros((5, 5, channels, channels * self.factor**2), np.float32)

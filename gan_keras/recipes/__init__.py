@@ -12,13 +12,17 @@ Modules:
     dcgan, cgan, mlp, gaussian: the noise-to-image GANs (DCGAN of 8.4, conditional GAN, MLP GAN, 1-D
         Gaussian GAN): each one's config, data, assembly from its `gan_keras.models` builders into a
         compiled `GAN` (optimizers, schedule) and run defaults.
-    gaussian_study: the 1-D Gaussian GAN's stability study: several seeds, each run judged.
     pix2pix: pix2pix "edges2fashion" (8.3): edge maps of shoes and bags back to images.
     srgan: SRGAN (8.3): 4x super-resolution, an SRResNet first and the GAN started from it.
     stackgan: StackGAN (8.3.1): captions -> 14x14 (Stage-I) -> 28x28 (Stage-II).
 
-Imported while flags are parsed: Keras is imported inside the functions that
-build and train. May import: `gan_keras.runs` and every layer below it.
+Each recipe has two parts. Its config part (the modules above) is
+Keras-free: the commands import it while they parse flags. Its build part,
+`gan_keras.recipes.build.NAME` (assembly from the models, data loaders that
+need Keras or scikit-image, phases, end-of-run scores; the Gaussian GAN's
+stability study in `build.gaussian_study`), imports Keras at its top; the
+config part names its functions with `base.part`, so it loads when a run
+first calls one. May import: `gan_keras.runs` and every layer below it.
 """
 
 from gan_keras.recipes import cgan, dcgan, gaussian, mlp, pix2pix, srgan, stackgan

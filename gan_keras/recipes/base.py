@@ -1,6 +1,7 @@
-"""What every GAN recipe is made of: the `Recipe` and its `TrainingData`."""
+"""What every GAN recipe is made of: the `Recipe`, its `TrainingData`, and `part`, its link to its build part."""
 
 import dataclasses
+import importlib
 from typing import Callable
 
 import numpy as np
@@ -8,7 +9,7 @@ import numpy as np
 from gan_keras.core.config import ConfigError, setting
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.data.datasets import DATASET_FOLDERS
-from gan_keras.data.image_folder import IMAGE_SIZES
+from gan_keras.data.image_folder import IMAGE_SIZES, load_image_folder
 
 DATASET_SHORT_NAMES = {"fashion_mnist": "fashion", "mnist": "mnist"}
 DATASETS = tuple(sorted(DATASET_FOLDERS))
@@ -80,9 +81,6 @@ def load_folder_data(config, data_dir, classes=False):
         UserError: (exit status 2) without `--data-dir`; (exit status 1) as
             `gan_keras.data.image_folder.load_image_folder`.
     """
-    # The folder reader loads Pillow and writes the cache: only for a folder run.
-    from gan_keras.data.image_folder import load_image_folder
-
     require_data_dir(data_dir, "the folder of your pictures")
     folder = load_image_folder(data_dir, config.image_shape[0], config.folder_channels, classes=classes)
     return TrainingData(folder.images, folder.labels, dataset="folder", folder=folder,
@@ -93,18 +91,6 @@ def require_data_dir(data_dir, what):
     """Raises UserError (exit status 2) for a folder run without `--data-dir`, saying what DIR should be."""
     if data_dir is None:
         raise UserError(f"--dataset folder needs --data-dir DIR, {what}", EXIT_USAGE)
-
-
-def folder_evaluation(config, run, data):
-    """The end-of-run scores of a folder run (`recipe.finish`): `[FolderEvaluation]`, or [] for another run."""
-    if config.dataset != "folder" or not run.evaluate:
-        return []
-    # The evaluation's modules (feature networks) load only for a run that evaluates.
-    from gan_keras.runs.scoring import FolderEvaluation
-
-    folder = data.folder
-    return [FolderEvaluation(run.output_dir, folder.images, folder.labels, folder.class_names,
-                             n=run.eval_samples(), seed=run.seed)]
 
 
 def resolve_folder(config, data):
@@ -234,6 +220,28 @@ class Recipe:
             return run_config
         given = data.batch_size if data is not None else None
         return dataclasses.replace(run_config, batch_size=self.batch_size if given is None else given)
+
+
+def part(recipe, name):
+    """A function of a recipe's build part (`gan_keras.recipes.build.RECIPE`), imported when first called.
+
+    The build parts import Keras and the models at their top; a recipe's
+    config part names their functions through `part`, so that the flags of
+    every GAN are made and checked before Keras loads.
+
+    Args:
+        recipe: The build part's module name, e.g. "dcgan".
+        name: The function's name in it, e.g. "build".
+
+    Returns:
+        A function that calls it with the same arguments.
+    """
+    def call(*args, **kwargs):
+        module = importlib.import_module(f"gan_keras.recipes.build.{recipe}")
+        return getattr(module, name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = f"{recipe}.{name}"
+    return call
 
 
 def memory_estimate(weights_per_latent, other_weights, floats_per_sample):

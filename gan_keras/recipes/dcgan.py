@@ -9,7 +9,7 @@ import dataclasses
 
 from gan_keras.core.config import Config, ConfigError, latent_size, setting
 from gan_keras.data.datasets import load_fashion_mnist, scale_images
-from gan_keras.recipes.base import (EMA_DECAY, Augmented, FolderImages, Recipe, TrainingData, folder_evaluation,
+from gan_keras.recipes.base import (EMA_DECAY, Augmented, FolderImages, Recipe, TrainingData, part,
                                     load_folder_data, memory_estimate, resolve_folder)
 
 
@@ -35,51 +35,11 @@ class DCGANConfig(FolderImages, Augmented, Config):
             raise ConfigError("architecture", f"paper takes --image-size 16, 32, 64 or 128, not {size}")
 
 
-def build_dcgan(latent_dim=100, img_shape=(28, 28, 1), jit_compile="auto", discriminator_norm="batch",
-                architecture="book", augment=False):
-    """Builds and compiles the DCGAN as a `gan_keras.core.gan.GAN`.
-
-    Args:
-        latent_dim: Size of the standard-normal noise vector.
-        img_shape: `(size, size, channels)` of the images: the book's
-            `(28, 28, 1)`, or any size `gan_keras.models.dcgan.stages` takes
-            (`PAPER_SIZES` for the paper's networks).
-        jit_compile: Whether the train steps use XLA ("auto": Keras decides).
-        discriminator_norm: How D's BatchNormalization normalises in the
-            generator step: "batch" (the book's) or "moving" (Keras 3's).
-        architecture: "book" (`build_generator`, `build_discriminator`) or
-            "paper" (`build_paper_generator`, `build_paper_discriminator`).
-        augment: Whether the discriminator sees every image through DiffAugment.
-
-    Returns:
-        A `GAN` with compiled discriminator and combined model.
-    """
-    # Keras loads when a run builds its GAN, not while flags are parsed.
-    from gan_keras.core.combined import build_combined
-    from gan_keras.core.gan import GAN
-    from gan_keras.models import dcgan
-
-    if architecture == "paper":
-        generator = dcgan.build_paper_generator(latent_dim, channels=img_shape[-1], image_size=img_shape[0])
-        discriminator = dcgan.build_paper_discriminator(img_shape, augment=augment)
-    else:
-        generator = dcgan.build_generator(latent_dim, channels=img_shape[-1], image_size=img_shape[0])
-        discriminator = dcgan.build_discriminator(img_shape, augment=augment)
-    combined = build_combined(generator, discriminator, jit_compile=jit_compile, discriminator_norm=discriminator_norm)
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal")
-
-
 def _load(config, data_dir):
     if config.dataset == "folder":
         return load_folder_data(config, data_dir)
     (x_train, _), _ = load_fashion_mnist(data_dir)
     return TrainingData(scale_images(x_train))
-
-
-def _build_dcgan(config, run, total_steps):
-    return build_dcgan(config.latent_dim, config.image_shape, jit_compile=run.jit_compile,
-                       discriminator_norm=config.discriminator_norm, architecture=config.architecture,
-                       augment=config.augmented(False))
 
 
 def _resolve(config, data):
@@ -97,7 +57,7 @@ RECIPES = {
         name="dcgan", summary="the book's DCGAN on Fashion-MNIST (sections 8.1 and 8.4) or a folder of your pictures",
         config=DCGANConfig, output_dir=lambda config: "outputs/fashion_dcgan" if config.dataset == "fashion_mnist"
         else "outputs/folder_dcgan", output_dir_help="outputs/fashion_dcgan (a folder: outputs/folder_dcgan)",
-        batch_size=32, epochs=10, build=_build_dcgan, load=_load, evaluate=True, ema=EMA_DECAY,
-        memory=_memory, resolve=_resolve, finish=folder_evaluation,
+        batch_size=32, epochs=10, build=part("dcgan", "build"), load=_load, evaluate=True, ema=EMA_DECAY,
+        memory=_memory, resolve=_resolve, finish=part("folder", "evaluation"),
     ),
 }

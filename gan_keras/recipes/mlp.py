@@ -6,7 +6,7 @@ import numpy as np
 
 from gan_keras.core.config import Config, class_label, latent_size, setting
 from gan_keras.data.datasets import load_dataset, select_classes
-from gan_keras.recipes.base import DATASET_SHORT_NAMES, DATASETS, Recipe, TrainingData, memory_estimate
+from gan_keras.recipes.base import part, DATASET_SHORT_NAMES, DATASETS, Recipe, TrainingData, memory_estimate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,33 +27,6 @@ MLP_BATCH_SIZE = 64  # of the alternating schedule; one-side takes the whole cla
 
 
 # The notebook's learning rates (Adam, beta_1 0.5).
-D_LEARNING_RATE = 1e-3
-G_LEARNING_RATE = 2e-3
-
-
-def build_mlp_gan(latent_dim=4, jit_compile="auto"):
-    """Builds and compiles the MLP GAN with the notebook's optimizers.
-
-    Adam with beta_1 0.5: learning rate 1e-3 for the police, 2e-3 for the
-    faker. Noise is standard normal.
-
-    Returns:
-        A `gan_keras.core.gan.GAN`.
-    """
-    # Keras loads when a run builds its GAN, not while flags are parsed.
-    from gan_keras.core.combined import build_combined, default_optimizer
-    from gan_keras.core.gan import GAN
-    from gan_keras.models.mlp import build_mlp_discriminator, build_mlp_generator
-
-    generator = build_mlp_generator(latent_dim)
-    discriminator = build_mlp_discriminator()
-    combined = build_combined(
-        generator, discriminator,
-        d_optimizer=default_optimizer(D_LEARNING_RATE),
-        g_optimizer=default_optimizer(G_LEARNING_RATE),
-        jit_compile=jit_compile,
-    )
-    return GAN(generator, discriminator, combined, latent_dim=latent_dim, noise="normal", pixel_range=(0.0, 1.0))
 
 
 def _load_one_class(config, data_dir):
@@ -65,10 +38,6 @@ def _load_one_class(config, data_dir):
                         description=f"training images of class {config.label}")
 
 
-def _build_mlp(config, run, total_steps):
-    return build_mlp_gan(config.latent_dim, jit_compile=run.jit_compile)
-
-
 RECIPES = {
     "mlp": Recipe(
         name="mlp_gan", summary='the lecture\'s "police vs. faker" MLP GAN on the images of one class',
@@ -76,7 +45,7 @@ RECIPES = {
         output_dir=lambda config: f"outputs/{DATASET_SHORT_NAMES[config.dataset]}_mlp_{config.schedule}",
         output_dir_help="outputs/<fashion or mnist>_mlp_<schedule>",
         batch_size=MLP_BATCH_SIZE, batch_size_help=f"{MLP_BATCH_SIZE}, or the whole class with --schedule one-side",
-        epochs=40, build=_build_mlp, load=_load_one_class, loop=lambda config: MLP_SCHEDULES[config.schedule],
+        epochs=40, build=part("mlp", "build"), load=_load_one_class, loop=lambda config: MLP_SCHEDULES[config.schedule],
         memory=memory_estimate(64, 60_000, 2_000),
     ),
 }

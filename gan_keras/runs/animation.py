@@ -7,10 +7,14 @@ step (and epoch) printed above it. Images are drawn with Pillow, which
 matplotlib already depends on.
 """
 
+import io
 import os
 import re
 import shutil
 import subprocess
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
@@ -47,7 +51,6 @@ def make_animation(directory, out, epoch_of=None, fps=FPS, mp4=True):
         UserError: (exit status 1) if `directory` holds no grid, or a grid
             cannot be read.
     """
-    from PIL import Image
 
     files = grid_files(directory)
     if not files:
@@ -80,8 +83,6 @@ def _caption(step, epoch_of):
 
 
 def _captioned(image, text):
-    from PIL import Image, ImageDraw, ImageFont
-
     framed = Image.new("RGB", (image.width, image.height + BAND), "white")
     framed.paste(image, (0, BAND))
     try:
@@ -93,8 +94,6 @@ def _captioned(image, text):
 
 
 def _padded(image, size):
-    from PIL import Image
-
     if image.size == size:
         return image
     canvas = Image.new("RGB", size, "white")
@@ -104,9 +103,6 @@ def _padded(image, size):
 
 def _paletted(image):
     """A frame in GIF's 256 colours without dithering (grey grids stay exact and compress well)."""
-    from PIL import Image
-
-    import numpy as np
 
     pixels = np.asarray(image)
     if np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2]):
@@ -116,7 +112,6 @@ def _paletted(image):
 
 def _write_mp4(frames, path, fps):
     """Pipes the frames to ffmpeg (H.264, even dimensions); replaced atomically."""
-    import io
 
     with fileio.atomic_path(path) as temporary:
         command = ["ffmpeg", "-y", "-loglevel", "error", "-f", "image2pipe", "-framerate", str(fps), "-i", "-",

@@ -24,6 +24,7 @@ at one byte per output value.
 import math
 
 import numpy as np
+from tqdm import tqdm
 
 from gan_keras.core.pixels import to_uint8
 
@@ -190,7 +191,6 @@ def upscale_tiled(generate, image, scale, tile=None, margin=None, progress=True,
     boxes = [(y0, y1, x0, x1) for y0, y1 in tile_spans(height, tile) for x0, x1 in tile_spans(width, tile)]
     output = None  # allocated at the first tile, with the generator's output channels
     if progress and len(boxes) > 1:
-        from tqdm import tqdm  # the bar only where there are tiles to count
 
         boxes = tqdm(boxes, desc=f"tiles of {tile} px", unit="tile")
     for y0, y1, x0, x1 in boxes:

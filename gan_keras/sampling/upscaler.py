@@ -20,6 +20,7 @@ import dataclasses
 import os
 
 import numpy as np
+from PIL import Image
 
 from gan_keras.core import checks
 from gan_keras.core.errors import UserError
@@ -161,8 +162,6 @@ def _image_function(generator, channels):
 
 def _upscale_alpha(alpha, scale):
     """uint8 `(h, w, 1)` alpha -> uint8 `(h * scale, w * scale, 1)`, Pillow's bicubic filter."""
-    # Pillow loads only for an image with transparency.
-    from PIL import Image
 
     height, width = alpha.shape[:2]
     enlarged = Image.fromarray(alpha[..., 0], "L").resize((width * scale, height * scale), Image.Resampling.BICUBIC)

@@ -46,6 +46,7 @@ after `HEARTBEAT_SECONDS`. The leader's folder keeps its last checkpoint.
 """
 
 import dataclasses
+import hashlib
 import os
 import sys
 
@@ -298,8 +299,6 @@ def check_same(settings):
 
 
 def _digest(text):
-    import hashlib
-
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "little")
 
 

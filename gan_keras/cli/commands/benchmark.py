@@ -42,7 +42,7 @@ def run(args):
 
     from gan_keras.cli.views.timing import benchmark, call_breakdown, matmul_roofline, step_flops_per_image
     from gan_keras.training.devices import describe_device
-    from gan_keras.recipes.dcgan import build_dcgan
+    from gan_keras.recipes.build.dcgan import build_dcgan
 
     rooflines = {"float32": matmul_roofline()}
     if any(p != "float32" for p in args.precisions):

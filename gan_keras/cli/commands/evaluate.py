@@ -21,7 +21,10 @@ import numpy as np
 
 from gan_keras.cli import flags
 from gan_keras.core import checks, fileio
+from gan_keras.core.noise import sample_noise
+from gan_keras.core.pixels import to_tanh_range
 from gan_keras.data.datasets import CLASS_SIZES, SPLIT_SIZES, load_fashion_mnist
+from gan_keras.data.image_folder import load_image_folder
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.sampling import artifact
 
@@ -153,9 +156,6 @@ def _run_folder(args):
     """`evaluate --folder DIR`: a folder generator (or the folder itself, `--real`) in picture features."""
     flags.quiet_tensorflow()
     # Keras, Pillow and the feature networks load only now, after the flags are checked.
-    from gan_keras.core.noise import sample_noise
-    from gan_keras.core.pixels import to_tanh_range
-    from gan_keras.data.image_folder import load_image_folder
     from gan_keras.evaluation import folder_scores
     from gan_keras.evaluation.translation import metrics_markdown
 

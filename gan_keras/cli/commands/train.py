@@ -8,10 +8,10 @@ whole-class batch) stays open (None) until `gan_keras.runs.run.prepare`
 has loaded the data; a value the user typed is never replaced by a default.
 """
 
-import dataclasses
 
 from gan_keras.cli import flags
 from gan_keras.runs.config import RunConfig
+from gan_keras.training import processes, roll_call  # a job's modules: light, no Keras
 from gan_keras.core.errors import EXIT_USAGE, UserError
 
 # RunConfig fields whose flags depend on the recipe.
@@ -89,9 +89,6 @@ def configs_from_args(args, recipe):
 
 def run(args, recipe):
     """Trains `recipe` with the parsed flags; returns the exit status."""
-    # Imported here: the module is light (no Keras), and only a job of several processes uses more of it.
-    from gan_keras.training import processes
-
     try:
         model, options, config = configs_from_args(args, recipe)  # every flag checked before data or Keras loads
     except UserError as error:  # in a job, process 0 is told at once, not after its wait for this process
@@ -114,9 +111,6 @@ def run(args, recipe):
 
 def _join(group, recipe, model, config):
     """Checks a job's flags, joins it and compares every process's settings (see `gan_keras.training.processes`)."""
-    # A job's modules load only for a job, after the flags are parsed.
-    from gan_keras.training import processes, roll_call
-
     call = processes.start_roll_call(group, config.coordinator_bind)  # the leader listens before Keras loads
     try:
         _check_job(group, recipe, config)
@@ -144,9 +138,6 @@ def _join(group, recipe, model, config):
 
 def _check_job(group, recipe, config):
     """Refuses what a job cannot run (exit status 2, one line)."""
-    # A job's module loads only for a job, after the flags are parsed.
-    from gan_keras.training import processes
-
     which = f"--num-processes {group.count}"
     if config.engine != "compiled":
         raise UserError(f"{which} needs --engine compiled (the book's train_on_batch runs in one process)",

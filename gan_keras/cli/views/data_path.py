@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import numpy as np
+from PIL import Image
 
 from gan_keras.data.image_folder import load_image_folder
 from gan_keras.data.sources import ArraySource
@@ -69,8 +70,6 @@ def run(args):
 
 def _write_pictures(folder, count):
     """`count` pictures of smooth random colours, 160..480 pixels a side, every other one a JPEG."""
-    # Pillow loads when the benchmark writes its pictures, not while its flags are parsed.
-    from PIL import Image
 
     os.makedirs(folder)
     rng = np.random.default_rng(0)
@@ -86,7 +85,7 @@ def _step_rate(images, args):
     """Images/s of the DCGAN's training step (the book's engine) on these pictures."""
     # Keras loads when the benchmark runs, not while its flags are parsed.
     from gan_keras.cli.views.timing import EngineSteps
-    from gan_keras.recipes.dcgan import build_dcgan
+    from gan_keras.recipes.build.dcgan import build_dcgan
 
     gan = build_dcgan(100, images.shape[1:])
     steps = EngineSteps(gan, ArraySource(images, batch_size=args.batch_size, seed=0))

@@ -14,7 +14,16 @@ classifier's features (FD). Prints a Markdown table and writes it to `--json`; w
 import json
 import time
 
+import keras
 import numpy as np
+
+from gan_keras import evaluation
+from gan_keras.core import fileio
+from gan_keras.data.sources import ArraySource
+from gan_keras.recipes import RECIPES, DCGANConfig
+from gan_keras.sampling.plotting import plt, tile_images
+from gan_keras.training.ema import GeneratorAverage
+from gan_keras.training.loop import Callback, LoopConfig, train
 
 
 def add_arguments(parser):
@@ -34,14 +43,7 @@ def run(args):
     at = sorted(int(s) for s in args.at.split(","))
     warmups = [int(w) for w in args.warmups.split(",")]
 
-    # Keras loads when the benchmark runs, not while its flags are parsed.
-    import keras
 
-    from gan_keras import evaluation
-    from gan_keras.data.sources import ArraySource
-    from gan_keras.recipes import RECIPES, DCGANConfig
-    from gan_keras.training.ema import GeneratorAverage
-    from gan_keras.training.loop import Callback, LoopConfig, train
 
     recipe = RECIPES["dcgan"]
     data = recipe.load(DCGANConfig(), None)
@@ -91,9 +93,6 @@ def run(args):
 
 def save_grids(generators, noise, title, path):
     """One figure: an 8x8 grid of each `(name, generator)` on the same noise, side by side."""
-    # The plotting module (matplotlib, its backend chosen there) loads when the figure is drawn.
-    from gan_keras.core import fileio
-    from gan_keras.sampling.plotting import plt, tile_images
 
     figure, axes = plt.subplots(1, len(generators), figsize=(3.2 * len(generators), 3.6))
     for axis, (name, generator) in zip(axes, generators):

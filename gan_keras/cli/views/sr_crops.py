@@ -12,6 +12,7 @@ photo, border 4) and sharpness for every panel. Used by `benchmarks/sr_crops.py`
 import os
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from gan_keras.core.pixels import from_uint8
 from gan_keras.data import photos, resize
@@ -26,9 +27,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    # Pillow loads when the figure is made, not while flags are parsed.
-    from PIL import Image, ImageDraw
-
     names, originals = photos.test_photos(4)
     rows = []
     for name, top, left, side in args.crop:

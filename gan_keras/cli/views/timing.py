@@ -13,7 +13,7 @@ import time
 import keras
 import numpy as np
 
-from gan_keras.recipes.dcgan import build_dcgan
+from gan_keras.recipes.build.dcgan import build_dcgan
 from gan_keras.data.sources import ArraySource
 from gan_keras.training.devices import dtype_policy
 from gan_keras.training.engines import make_engine

@@ -5,12 +5,13 @@ import math
 import os
 
 import numpy as np
+from tqdm import tqdm
 
-from gan_keras.sampling import artifact
 from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.data.datasets import FASHION_CLASSES
 from gan_keras.evaluation.evaluator import FIELDS, Evaluator
+from gan_keras.sampling import artifact
 from gan_keras.training.callbacks import generator_of
 from gan_keras.training.loop import Callback
 
@@ -112,7 +113,6 @@ class EvaluationCallback(Callback):
             self.best_fd = best["fd"]
             self._save_best(run.step, gan, which, best)
         if self.verbose:
-            from tqdm import tqdm
 
             saved = f"{which}; saved {self.best_path}"
             tqdm.write(f"step {run.step}: {_summary(result)}"
