@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from gan_keras.core.combined import build_combined
-from gan_keras.core.conditions import (
-    GRID_CAPTIONS, GRID_IMAGES, GRID_TRANSLATIONS, Caption, ClassLabels, InputImage, Unconditional,
-)
+from gan_keras.core.conditions import Caption, ClassLabels, InputImage, Unconditional
 from gan_keras.core.gan import GAN
 from gan_keras.core.noise import sample_noise
+from gan_keras.sampling import layout
+from gan_keras.sampling.layout import GRID_CAPTIONS, GRID_IMAGES, GRID_TRANSLATIONS
 
 NOISE = np.arange(6, dtype=np.float32).reshape(3, 2)
 IMAGES = np.zeros((3, 2, 2, 1), np.float32)
@@ -26,8 +26,8 @@ def test_unconditional_feeds_noise_and_images_alone():
     assert condition.generator_targets("valid", IMAGES) == "valid"
     assert condition.judged_inputs(IMAGES, NOISE) is IMAGES
     assert condition.fake_condition(np.random.default_rng(0), 3, None) is None
-    assert condition.log_fields == () and condition.grid == GRID_IMAGES and condition.draws_noise
-    assert condition.info_fields(None) == {} and condition.evaluation_conditions(4) is None
+    assert condition.log_fields == () and layout.grid_kind(condition) == GRID_IMAGES and condition.draws_noise
+    assert layout.info_fields(condition, None) == {} and condition.evaluation_conditions(4) is None
     with pytest.raises(TypeError):
         condition.mismatched(np.zeros(3))
 
@@ -46,11 +46,11 @@ def test_class_labels_are_int_columns_beside_noise_and_images():
     assert condition.mismatched([0, 2, 1]).tolist() == [2, 0, 2]
     assert condition.log_fields == ("d_loss_wrong",)
     assert condition.evaluation_conditions(5).tolist() == [0, 1, 2, 0, 1]
-    assert condition.info_fields(None) == {"num_classes": 3} and condition.grid_rows(10) == 3
+    assert layout.info_fields(condition, None) == {"num_classes": 3} and layout.grid_rows(condition, 10) == 3
 
 
 def test_class_label_grids_have_one_row_per_class_and_the_same_noise_in_each():
-    noise, labels, rows = ClassLabels(num_classes=4).grid_inputs(np.random.default_rng(0), noise_of, 4, 3)
+    noise, labels, rows = layout.grid_inputs(ClassLabels(num_classes=4), np.random.default_rng(0), noise_of, 4, 3)
     assert rows == 4 and noise.shape == (12, 2) and labels.tolist() == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
     np.testing.assert_array_equal(noise[:3], noise[9:])
 
@@ -58,7 +58,7 @@ def test_class_label_grids_have_one_row_per_class_and_the_same_noise_in_each():
 def test_input_images_are_translated_without_noise():
     sees, alone = InputImage(discriminator_sees_input=True), InputImage()
     inputs = np.ones((3, 1, 1, 1), np.float32)
-    assert not sees.draws_noise and sees.from_data and sees.reconstruction and sees.grid == GRID_TRANSLATIONS
+    assert not sees.draws_noise and sees.from_data and sees.reconstruction and layout.grid_kind(sees) == GRID_TRANSLATIONS
     assert sees.fake_condition(None, 3, inputs) is inputs and sees.generator_inputs(None, inputs) is inputs
     for pair in (sees.discriminator_inputs(IMAGES, inputs), sees.judged_inputs(IMAGES, inputs)):
         assert len(pair) == 2 and pair[0] is IMAGES and pair[1] is inputs
@@ -74,11 +74,11 @@ def test_captions_come_with_the_data_and_mismatch_by_rolling():
     vectors = np.arange(6, dtype=np.float64).reshape(3, 2)
     assert condition.fake_condition(None, 3, vectors) is vectors and condition.matching_aware
     noise, fed = condition.generator_inputs(NOISE, vectors)
-    assert fed.dtype == np.float32 and condition.grid == GRID_CAPTIONS
+    assert fed.dtype == np.float32 and layout.grid_kind(condition) == GRID_CAPTIONS
     np.testing.assert_array_equal(condition.mismatched(vectors), vectors[[2, 0, 1]])
-    assert condition.log_fields == ("d_loss_wrong",) and condition.info_fields(None) == {"vocabulary": ("a", "bag")}
-    noise, rows_vectors, rows = condition.grid_inputs(np.random.default_rng(0), noise_of, 10, 4,
-                                                      (["x", "y"], vectors[:2]))
+    assert condition.log_fields == ("d_loss_wrong",) and layout.info_fields(condition, None) == {"vocabulary": ("a", "bag")}
+    noise, rows_vectors, rows = layout.grid_inputs(condition, np.random.default_rng(0), noise_of, 10, 4,
+                                                   (["x", "y"], vectors[:2]))
     assert rows == 2 and noise.shape == (8, 2) and rows_vectors.shape == (8, 2)
 
 

@@ -18,11 +18,11 @@ What a condition answers (the same methods on every kind):
   input), `mismatched` (wrong conditions for the matching-aware
   discriminator), the flags `draws_noise`, `from_data`, `reconstruction`,
   `matching_aware` and the extra history columns `log_fields`;
-* grids and evaluation: `grid` (how sample grids are laid out), `grid_inputs`
-  (the fixed inputs of a grid), `evaluation_conditions`;
-* the saved generator: `info_fields` (the `GeneratorInfo` fields of the
-  condition) and `saved_model` (the Keras model a user loads: a captioned
-  generator carries its text encoder).
+* evaluation: `evaluation_conditions` (the conditions of samples drawn
+  from noise).
+
+How each kind is drawn in grids and saved (grid inputs and layout, the
+generator's info fields, the model a user loads) is `gan_keras.sampling.layout`'s.
 
 Every kind subclasses the abstract `Condition`, and no kind another. A
 condition is a frozen dataclass of plain values (and, for captions, the
@@ -35,11 +35,6 @@ import dataclasses
 import numpy as np
 
 from gan_keras.core.noise import balanced_labels
-
-# How sample grids are laid out (`gan_keras.training.callbacks.SampleGrid`).
-GRID_IMAGES = "images"  # rows x cols samples (one row per class with class labels)
-GRID_TRANSLATIONS = "translations"  # rows of inputs, outputs and targets
-GRID_CAPTIONS = "captions"  # one row per caption, printed beside it
 
 
 class Condition(abc.ABC):
@@ -54,7 +49,6 @@ class Condition(abc.ABC):
     from_data = False  # whether each real sample comes with its condition (the source yields it)
     reconstruction = False  # whether the generator also learns a reconstruction loss against the real images
     matching_aware = False  # whether the discriminator also learns that mismatched real pairs are fake
-    grid = GRID_IMAGES
 
     @abc.abstractmethod
     def fake_condition(self, rng, n, condition):
@@ -97,38 +91,10 @@ class Condition(abc.ABC):
         """History columns beyond the book's (`g_content`, `d_loss_wrong`)."""
         return (("g_content",) if self.reconstruction else ()) + (("d_loss_wrong",) if self.matching_aware else ())
 
-    def grid_inputs(self, rng, noise_of, rows, cols, preview=None):
-        """The fixed inputs of a sample grid.
-
-        Args:
-            rng: numpy Generator of the grid's noise.
-            noise_of: `(rng, n) -> (n, latent_dim)` noise (the GAN's `sample_noise`).
-            rows: Grid rows asked for.
-            cols: Grid columns.
-            preview: Fixed held-out data of the grid (image and caption conditions).
-
-        Returns:
-            `(noise, conditions, rows)`: `rows * cols` noise vectors (None
-            for an input image), their conditions (None here), and the rows
-            the grid has.
-        """
-        return noise_of(rng, rows * cols), None, rows
-
-    def grid_rows(self, default):
-        """Rows of a sample grid: `default`, one per class with class labels."""
-        return default
-
     def evaluation_conditions(self, n):
         """The conditions of `n` evaluation samples drawn from noise: None here."""
         return None
 
-    def info_fields(self, generator):
-        """The `GeneratorInfo` fields this condition sets (num_classes, condition_shape, vocabulary)."""
-        return {}
-
-    def saved_model(self, generator):
-        """The Keras model saved as `generator.keras`: the generator itself."""
-        return generator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,20 +146,10 @@ class ClassLabels(Condition):
         shift = 1 + np.roll(labels, 1) % (self.num_classes - 1)
         return (labels + shift) % self.num_classes
 
-    def grid_inputs(self, rng, noise_of, rows, cols, preview=None):
-        """One row per class (cycling), the same noise in every row."""
-        noise = np.tile(noise_of(rng, cols), (rows, 1))
-        return noise, np.repeat(np.arange(rows) % self.num_classes, cols), rows
-
-    def grid_rows(self, default):
-        return self.num_classes
-
     def evaluation_conditions(self, n):
         """Balanced labels, every class equally often (interleaved)."""
         return balanced_labels(n, self.num_classes)
 
-    def info_fields(self, generator):
-        return {"num_classes": self.num_classes, **({"class_names": self.class_names} if self.class_names else {})}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,7 +167,6 @@ class InputImage(Condition):
     reconstruction: bool = True
     draws_noise = False
     from_data = True
-    grid = GRID_TRANSLATIONS
 
     def fake_condition(self, rng, n, condition):
         """The real batch's input images: the fakes translate them."""
@@ -230,15 +185,9 @@ class InputImage(Condition):
         """The generated images, with the input image after them if the discriminator sees it."""
         return [images, generator_inputs] if self.discriminator_sees_input else images
 
-    def grid_inputs(self, rng, noise_of, rows, cols, preview=None):
-        """The preview's fixed held-out input images, no noise."""
-        return None, preview[0], rows
-
     def evaluation_conditions(self, n):
         raise TypeError("an image-to-image GAN is evaluated on its held-out pairs, not on samples from noise")
 
-    def info_fields(self, generator):
-        return {"condition_shape": _shape(generator.inputs[0])}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,7 +204,6 @@ class Caption(Condition):
     vocabulary: tuple = ()
     from_data = True
     matching_aware = True
-    grid = GRID_CAPTIONS
 
     def fake_condition(self, rng, n, condition):
         """The real batch's caption vectors: fakes are drawn for the same captions."""
@@ -271,32 +219,10 @@ class Caption(Condition):
         """The previous sample's caption vector."""
         return np.roll(condition, 1, axis=0)
 
-    def grid_inputs(self, rng, noise_of, rows, cols, preview=None):
-        """One row per preview caption (`preview`: `(captions, vectors)`), the same noise in every row."""
-        rows = len(preview[0])
-        noise = np.tile(noise_of(rng, cols), (rows, 1))
-        return noise, np.repeat(np.asarray(preview[1], np.float32), cols, axis=0), rows
-
     def evaluation_conditions(self, n):
         raise TypeError("a captioned GAN is evaluated on its test captions (gan_keras.evaluation.captioned)")
-
-    def info_fields(self, generator):
-        return {"vocabulary": tuple(self.vocabulary)}
-
-    def saved_model(self, generator):
-        """`[noise, token ids] -> images`: the text encoder runs inside, so the file draws from captions alone."""
-        import keras  # Keras stays out of flag parsing (recipes name conditions); a built generator has it loaded
-
-        noise = keras.Input(tuple(generator.inputs[0].shape[1:]), name="noise")
-        ids = keras.Input(tuple(self.text_encoder.inputs[0].shape[1:]), dtype="int32", name="token_ids")
-        return keras.Model([noise, ids], generator([noise, self.text_encoder(ids)]), name=f"{generator.name}_captions")
 
 
 def _label_column(labels):
     return np.asarray(labels, dtype=np.int32).reshape(-1, 1)
-
-
-def _shape(tensor):
-    """A symbolic tensor's shape without its batch axis; unknown sizes as 0."""
-    return tuple(int(d) if d is not None else 0 for d in tensor.shape[1:])
 

@@ -13,7 +13,7 @@ above the free space of the run's folder, a warning above half of it.
 import math
 
 from gan_keras.core.checks import check_disk, format_bytes
-from gan_keras.core.conditions import GRID_CAPTIONS, GRID_TRANSLATIONS
+from gan_keras.sampling import layout
 
 # Measured on 10x10 grids of the MLP GAN's 28x28 samples (78,400 pixels) in its first 30 steps: a PNG of
 # 90-130 KB, a frame of progress.gif (with its caption band) about 195 KB. Trained generators' grids
@@ -52,7 +52,7 @@ def grid_values(grid, gan):
     Image sides a generator leaves open (a fully convolutional one) count as 28.
     """
     values = math.prod(28 if side is None else int(side) for side in gan.generator.outputs[0].shape[1:])
-    panels = {GRID_TRANSLATIONS: 3, GRID_CAPTIONS: 2}.get(gan.condition.grid, 1)  # inputs, targets; Stage-I
+    panels = {layout.GRID_TRANSLATIONS: 3, layout.GRID_CAPTIONS: 2}.get(layout.grid_kind(gan.condition), 1)  # inputs, targets; Stage-I
     return panels * grid.rows * grid.cols * values
 
 

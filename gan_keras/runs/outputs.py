@@ -14,6 +14,7 @@ from gan_keras.runs.animation import ProgressAnimation
 from gan_keras.runs.disk import check_disk_space
 from gan_keras.runs.folder import CHECKPOINT_FILE
 from gan_keras.runs.report import RunReport
+from gan_keras.sampling import layout
 from gan_keras.training import callbacks as cb
 from gan_keras.training.tensorboard import TensorBoardLogger
 
@@ -77,7 +78,7 @@ def phase_outputs(config, training, gan, start_step, settings, d_steps):
         standard.insert(0, kept)
     grids = []
     if training.image_grid:
-        grid = dict(rows=gan.condition.grid_rows(10), cols=len(preview[0]) if preview else 10, preview=preview)
+        grid = dict(rows=layout.grid_rows(gan.condition, 10), cols=len(preview[0]) if preview else 10, preview=preview)
         grids.append(cb.SampleGrid(os.path.join(out, "samples"), save_interval, config.seed, **grid))
         if gan.ema is not None:
             grids.append(cb.SampleGrid(os.path.join(out, "samples_ema"), save_interval, config.seed, averaged=True,

@@ -24,7 +24,7 @@ from gan_keras.core import fileio
 from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.core.noise import NOISE_KINDS, balanced_labels, sample_noise
 from gan_keras.core.pixels import to_tanh_range
-from gan_keras.sampling import info_check, model_file
+from gan_keras.sampling import info_check, layout, model_file
 from gan_keras.sampling.kinds import GeneratorKind, check_kind
 
 SIDECAR_FORMAT = 2
@@ -274,7 +274,7 @@ def info_of(gan):
     """The `GeneratorInfo` of a `gan_keras.core.gan.GAN`'s generator (its condition sets the condition's fields)."""
     shape = tuple(int(d) if d is not None else 0 for d in gan.generator.outputs[0].shape[1:])
     return GeneratorInfo(latent_dim=gan.latent_dim, noise=gan.noise, pixel_range=tuple(gan.pixel_range),
-                         image_shape=shape, model=gan.name, **gan.condition.info_fields(gan.generator))
+                         image_shape=shape, model=gan.name, **layout.info_fields(gan.condition, gan.generator))
 
 
 def save_gan_generator(path, gan):
@@ -284,7 +284,7 @@ def save_gan_generator(path, gan):
         path: Destination, ending in `.keras`.
         gan: The `gan_keras.core.gan.GAN` (a captioned one's file includes its text encoder).
     """
-    save_generator(path, gan.condition.saved_model(gan.generator), info_of(gan))
+    save_generator(path, layout.saved_model(gan.condition, gan.generator), info_of(gan))
 
 
 def save_model(model, path):

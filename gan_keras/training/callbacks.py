@@ -13,8 +13,7 @@ import numpy as np
 from gan_keras.sampling import artifact
 from gan_keras.training import checkpoint
 from gan_keras.core import fileio
-from gan_keras.sampling import plotting
-from gan_keras.core.conditions import GRID_CAPTIONS, GRID_TRANSLATIONS
+from gan_keras.sampling import layout, plotting
 from gan_keras.core.errors import UserError
 from gan_keras.training.loop import HISTORY_FIELDS, Callback
 
@@ -71,7 +70,7 @@ class SampleGrid(Callback):
         os.makedirs(self.directory, exist_ok=True)
         # Training steps draw from (seed, step) with step >= 1; step 0 is free.
         rng = np.random.default_rng([self.seed, 0])
-        self.noise, self.labels, self.rows = run.gan.condition.grid_inputs(rng, run.gan.sample_noise, self.rows,
+        self.noise, self.labels, self.rows = layout.grid_inputs(run.gan.condition, rng, run.gan.sample_noise, self.rows,
                                                                            self.cols, self.preview)
         if run.step == 0:
             self.save(run)
@@ -95,7 +94,7 @@ class SampleGrid(Callback):
         images = gan.to_tanh_range(gan.generate(self.noise, self.labels))
         rows = self.rows
         path = os.path.join(self.directory, f"step_{run.step:07d}.png")
-        if gan.condition.grid == GRID_CAPTIONS:
+        if layout.grid_kind(gan.condition) == layout.GRID_CAPTIONS:
             panels, titles = [images], [f"{gan.name} (step {run.step})"]
             if gan.previous_stage is not None:
                 panels.insert(0, gan.to_tanh_range(gan.generate_previous_stage(self.noise, self.labels)))
@@ -109,7 +108,7 @@ class SampleGrid(Callback):
             for target in (path, os.path.join(self.directory, "last.png")):
                 plotting.save_caption_grid([images], captions, target, [f"{gan.name} (step {run.step})"])
             return path
-        if gan.condition.grid == GRID_TRANSLATIONS:
+        if layout.grid_kind(gan.condition) == layout.GRID_TRANSLATIONS:
             images, rows = plotting.translation_rows(self.preview[0], images, self.preview[1], self.cols)
         plotting.save_image_grid(images, path, rows, self.cols)
         plotting.save_image_grid(images, os.path.join(self.directory, "last.png"), rows, self.cols)

@@ -13,6 +13,7 @@ import os
 
 from gan_keras.core import fileio
 from gan_keras.core.errors import UserError
+from gan_keras.sampling.plotting import plt
 from gan_keras.training import checkpoint
 from gan_keras.training.callbacks import number, read_history, steps_per_epoch
 
@@ -143,11 +144,6 @@ def markdown(runs, plot_name=None):
 
 def plot(runs, path):
     """Draws the FD, KID and score curves of `runs` (the averaged generators dashed) into the PNG `path`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     by_epoch = all(r.steps_per_epoch for r in runs if r.evaluations)
     figure, axes = plt.subplots(1, len(CURVES), figsize=(5 * len(CURVES), 3.8))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
