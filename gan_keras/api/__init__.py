@@ -30,7 +30,6 @@ import tempfile
 
 from gan_keras.api.generator import SavedGenerator, load_generator, upscale
 from gan_keras.api.settings import GanKerasError, parse, user_errors
-from gan_keras.cli import flags
 from gan_keras.cli.commands import evaluate as evaluate_command
 from gan_keras.cli.commands import train as train_command
 from gan_keras.recipes import RECIPES
@@ -97,11 +96,7 @@ def train(name, **settings):
         recipe = RECIPES[name]
         args = parse(f"train {name}", lambda parser: train_command.add_arguments(parser, recipe), settings)
         model, options, config = train_command.configs_from_args(args, recipe)
-        flags.quiet_tensorflow()
-        # Keras loads only now, after every setting is checked, as in the command.
-        from gan_keras.runs.run import train_recipe
-
-        outcome = train_recipe(recipe, model, config, options=options)
+        outcome = train_command.train(recipe, model, options, config)
     return Run(outcome.status, config.output_dir, outcome.folders[-1] if outcome.folders else config.output_dir)
 
 

@@ -2,10 +2,11 @@
 
     train_recipe(recipe, model_config, config)    `gan-keras train`, `gan_keras.train`
       prepare(config, recipe, model_config)       the one place: determinism, checks, data, what the data
-                                                  decides, the batch size
+                                                  decides, the batch size (the folder and memory:
+                                                  checked before Keras loads, cli/commands/train.py)
       run_phases(config, phases)                  one lock, the phases in order, one exit status
         train_in_folder(folder, config, training) one phase: build, resume, outputs, then
-          gan_keras.training.loop.train           the loop, whose engine calls `GAN.train_step`
+          gan_keras.training.loop.train           the loop; its engine runs each step's `train_on_batch`
 
 `run_training` is the same path for a GAN built by hand and any data source;
 `follow_recipe` is a follower's part of a job of several processes.
@@ -17,7 +18,6 @@ import time
 
 import keras
 
-from gan_keras.core import checks
 from gan_keras.core.config import ConfigError
 from gan_keras.core.errors import EXIT_INTERRUPTED, EXIT_USAGE, NonFiniteError, UserError
 from gan_keras.data import image_folder
@@ -88,15 +88,16 @@ def train_recipe(recipe, model_config, config, options=None):
     return run_phases(config, phases)
 
 
-def prepare(config, recipe=None, model_config=None, writes=True):
+def prepare(config, recipe=None, model_config=None):
     """The one place a run is settled before anything is built: determinism, checks, data, batch size.
 
     In order: `--deterministic` (before any operation runs), `--devices`,
-    the output folder, the recipe's data (decoded with a progress bar that
-    obeys `--no-progress`), the settings the data decides (a folder's size
-    and channels), the batch size (a default may depend on the data; a
-    value the user gave is kept), the evaluation asked for and the memory
-    the sizes need.
+    the recipe's data (decoded with a progress bar that obeys
+    `--no-progress`), the settings the data decides (a folder's size and
+    channels), the batch size (a default may depend on the data; a value
+    the user gave is kept) and the evaluation asked for. (The output folder
+    and the memory the sizes need are checked before Keras loads:
+    `gan_keras.cli.commands.train.train`.)
 
     Args:
         config: The run's `RunConfig`.
@@ -108,10 +109,9 @@ def prepare(config, recipe=None, model_config=None, writes=True):
         without a recipe), the model config and the `RunConfig` filled in.
 
     Raises:
-        UserError: (exit status 2) for more devices than there are, an
-            output folder that cannot be one, a batch larger than the data,
-            an evaluation the data cannot have or sizes beyond the memory;
-            (exit status 1) as the recipe's loader.
+        UserError: (exit status 2) for more devices than there are, a
+            batch larger than the data or an evaluation the data cannot
+            have; (exit status 1) as the recipe's loader.
     """
     if config.deterministic:
         make_deterministic()
@@ -119,8 +119,6 @@ def prepare(config, recipe=None, model_config=None, writes=True):
         check_devices(config.devices)
     if recipe is None:
         return Prepared(None, model_config, config)
-    if writes:  # a follower of a job writes no file
-        checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model_config, "test_dir", None)))
     data = None
     if recipe.load is not None:
         with image_folder.progress_bars(config.progress):  # a folder's first decoding obeys --no-progress
@@ -133,8 +131,6 @@ def prepare(config, recipe=None, model_config=None, writes=True):
             raise UserError(f"--batch-size {config.batch_size} is larger than the {len(data.images)} "
                             f"{data.description}", EXIT_USAGE)
         config.check_evaluation(data.dataset, data.eval_classes)
-    checks.check_memory(recipe.memory(model_config, config.batch_size), f"{recipe.name} with these sizes",
-                        "--latent-dim or --batch-size")
     return Prepared(data, model_config, config)
 
 
@@ -327,7 +323,7 @@ def follow_recipe(recipe, model_config, config):
     Raises:
         PeerLost: (exit status 1) if another process stops answering.
     """
-    prepared = prepare(dataclasses.replace(config, evaluate=False), recipe, model_config, writes=False)
+    prepared = prepare(dataclasses.replace(config, evaluate=False), recipe, model_config)
     config = prepared.config
     (phase,) = standard_phases(recipe, prepared.model_config, prepared.data)
     training = phase.start(phase_config(config, phase))

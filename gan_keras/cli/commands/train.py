@@ -10,6 +10,7 @@ has loaded the data; a value the user typed is never replaced by a default.
 
 
 from gan_keras.cli import flags
+from gan_keras.core import checks
 from gan_keras.runs.config import RunConfig
 from gan_keras.training import processes, roll_call  # a job's modules: light, no Keras
 from gan_keras.core.errors import EXIT_USAGE, UserError
@@ -162,8 +163,30 @@ def _follow(recipe, model, config):
 
 
 def _train(recipe, model, options, config):
+    return train(recipe, model, options, config).status
+
+
+def train(recipe, model, options, config):
+    """Trains checked configs (`configs_from_args`): what `gan-keras train` and `gan_keras.train` run.
+
+    The output folder and the memory the sizes need are checked first,
+    before Keras loads (the batch a GAN takes by default from its data is
+    counted at its fixed default here); then `gan_keras.runs.run.train_recipe`.
+
+    Returns:
+        The run's `gan_keras.runs.run.Outcome`.
+
+    Raises:
+        UserError: (exit status 2) for sizes beyond the memory, or an output
+            folder inside a data folder; (exit status 1) for one that cannot
+            be made; as `train_recipe`.
+    """
+    planned = config.batch_size or recipe.batch_size
+    checks.check_memory(recipe.memory(model, planned), f"{recipe.name} with these sizes",
+                        "--latent-dim or --batch-size")
+    checks.check_output_dir(config.output_dir, (config.data_dir, getattr(model, "test_dir", None)))
     flags.quiet_tensorflow()  # some loaders use Keras or TensorFlow (photo crops, edge maps): loaded quietly first
-    # Keras loads only now, quietly, after every flag is checked.
+    # Keras loads only now, quietly, after every flag, the sizes and the folder are checked.
     from gan_keras.runs.run import train_recipe
 
-    return train_recipe(recipe, model, config, options).status
+    return train_recipe(recipe, model, config, options)
