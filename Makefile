@@ -63,7 +63,7 @@ train-full: venv data
 	$(PY) scripts/train_fashion.py --epochs 10 --resume
 
 # The layers contract first (setup.cfg: imports only go down), then the tests.
-test: venv photos emoji-font
+test: venv data photos emoji-font
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -n auto --dist loadfile
 

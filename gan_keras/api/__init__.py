@@ -26,12 +26,12 @@ import csv
 import dataclasses
 import json
 import os
-import tempfile
 
 from gan_keras.api.generator import SavedGenerator, load_generator, upscale
 from gan_keras.api.settings import GanKerasError, parse, user_errors
 from gan_keras.cli.commands import evaluate as evaluate_command
 from gan_keras.cli.commands import train as train_command
+from gan_keras.core import fileio
 from gan_keras.recipes import RECIPES
 
 __all__ = ["GanKerasError", "Run", "SavedGenerator", "evaluate", "load_generator", "train", "upscale"]
@@ -115,12 +115,12 @@ def evaluate(generator, **settings):
         GanKerasError: as the command refuses (the command's one line).
     """
     path = generator.path if isinstance(generator, SavedGenerator) else generator
-    with user_errors(), tempfile.TemporaryDirectory() as scratch:
-        json_path = os.path.join(scratch, "scores.json")
-        args = parse("evaluate", evaluate_command.add_arguments, {"generator": path, **settings, "json": json_path})
-        evaluate_command.run(args)
-        with open(json_path) as f:
-            return json.load(f)
+    with user_errors():
+        args = parse("evaluate", evaluate_command.add_arguments, {"generator": path, **settings})
+        report = evaluate_command.scores(args)
+        if args.json is not None:
+            fileio.write_text(args.json, json.dumps(report, indent=1))
+    return json.loads(json.dumps(report))  # plain floats and lists, as the command's --json file has them
 
 
 def _read_history(path):

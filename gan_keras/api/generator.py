@@ -3,6 +3,7 @@
 import numpy as np
 
 from gan_keras.api.settings import GanKerasError, user_errors
+from gan_keras.cli import flags
 from gan_keras.core.pixels import from_uint8, to_tanh_range
 from gan_keras.sampling import artifact, upscaler
 
@@ -80,6 +81,7 @@ def load_generator(path):
         GanKerasError: if the file is missing or is not a generator of this package.
     """
     with user_errors():
+        flags.quiet_tensorflow()  # TensorFlow's start-up lines stay off the notebook
         return SavedGenerator(path, artifact.load_generator(path))
 
 
@@ -109,6 +111,7 @@ def upscale(pixels, generator=None):
     if image.shape[-1] in (2, 4):
         image, alpha = image[..., :-1], image[..., -1:]
     with user_errors():
+        flags.quiet_tensorflow()
         loaded = upscaler.load_upscaler(generator)
         upscaled = upscaler.upscale_image(loaded, image, alpha, progress=False).pixels
     return upscaled[..., 0] if pixels.ndim == 2 else upscaled

@@ -1,8 +1,11 @@
-"""Pictures of a run: image grids and loss curves (PNG, matplotlib Agg)."""
+"""Pictures of a run: image grids and loss curves (PNG files; matplotlib's Agg outside a notebook)."""
+
+import sys
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend; every figure here is closed once saved
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 

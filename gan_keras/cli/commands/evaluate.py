@@ -98,6 +98,24 @@ def class_list(text):
 
 
 def run(args):
+    report = scores(args)
+    if args.json is not None:
+        fileio.write_text(args.json, json.dumps(report, indent=1))
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def scores(args):
+    """Scores what the flags name and prints the table (what `gan_keras.evaluate` returns too).
+
+    Returns:
+        The numbers `--json` writes: features, n, classes, seed, generator,
+        `metrics` (the generator's, or None with `--real`) and `floor` (real
+        images); with `--folder`, the folder's rows and memorisation check.
+
+    Raises:
+        UserError: for refused flags, files or data (one line).
+    """
     _check(args)
     checks.require_file(args.generator, "generator")
     checks.require_parent_dir(args.json, "--json")
@@ -136,13 +154,9 @@ def run(args):
     print(f"{args.features} features, {args.n} images each against {args.n} test images{which} "
           f"({time.perf_counter() - started:.0f} s)")
     print(evaluation.metrics_table(rows))
-    if args.json is not None:
-        report = {"features": args.features, "n": args.n, "classes": args.classes, "seed": args.seed,
-                  "generator": args.generator,
-                  "metrics": rows[0][1] if args.generator is not None else None, "floor": rows[-1][1]}
-        fileio.write_text(args.json, json.dumps(report, indent=1))
-        print(f"Wrote {args.json}")
-    return 0
+    return {"features": args.features, "n": args.n, "classes": args.classes, "seed": args.seed,
+            "generator": args.generator, "metrics": rows[0][1] if args.generator is not None else None,
+            "floor": rows[-1][1]}
 
 
 def _load_generator(args):
@@ -191,7 +205,4 @@ def _run_folder(args):
             folder_scores.save_nearest(samples[:folder_scores.NEAREST_ROWS], folder.images, memorised, args.nearest)
             print(f"Wrote {args.nearest}")
         report["memorisation"] = folder_scores.memorisation_json(memorised, args.generator, name)
-    if args.json is not None:
-        fileio.write_text(args.json, json.dumps(report, indent=1))
-        print(f"Wrote {args.json}")
-    return 0
+    return report
