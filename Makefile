@@ -77,9 +77,9 @@ $(VENV)/.backends: $(VENV)/.installed
 
 test-backends: $(VENV)/.backends data
 	for backend in jax torch; do \
-		KERAS_BACKEND=$$backend $(PY) -m pytest -q -n auto --dist loadfile $(BACKEND_TESTS) || exit 1; \
+		KERAS_BACKEND=$$backend $(PY) -m pytest -q -n auto --dist load $(BACKEND_TESTS) || exit 1; \
 		[ $$backend != jax ] || XLA_FLAGS=--xla_force_host_platform_device_count=2 KERAS_BACKEND=jax $(PY) -m pytest -q tests/data_parallel_jax.py || exit 1; \
-		[ $$backend != jax ] || $(PY) -m pytest -q tests/multiprocess_jax.py || exit 1; \
+		[ $$backend != jax ] || $(PY) -m pytest -q -n 2 --dist loadgroup tests/multiprocess_jax.py || exit 1; \
 		KERAS_BACKEND=$$backend $(PY) scripts/train_fashion.py --steps 4 --batch-size 16 --output-dir outputs/smoke_$$backend --overwrite --no-progress || exit 1; \
 	done
 

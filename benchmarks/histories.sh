@@ -11,7 +11,7 @@ OUT=${1:-outputs/histories}
 RUNS=${RUNS:-outputs/histories_runs}
 PY=${PY:-.venv/bin/python}
 mkdir -p "$OUT"
-common=(--deterministic --seed 0 --overwrite --no-progress)
+common=(--deterministic --seed 0 --overwrite --no-progress --precision float32)  # float32: the same on every CPU
 
 train() {  # NAME GAN FLAGS...
     local name=$1 gan=$2

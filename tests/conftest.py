@@ -1,5 +1,6 @@
 import gzip
 import os
+import shutil
 import struct
 
 import numpy as np
@@ -7,6 +8,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Every run of the tests (in this process and in the commands they start) sees a CPU without bfloat16
+# instructions, so that `--precision auto` is float32 and the histories they compare are the book's float32
+# ones on any machine; tests/test_precision.py fakes other CPUs.
+FLOAT32_CPUINFO = os.path.join(ROOT, "tests", "data", "cpuinfo_avx2")
+os.environ["GAN_KERAS_CPUINFO"] = FLOAT32_CPUINFO
 
 
 def write_idx(path, array, compress=True):
@@ -54,8 +60,8 @@ def fashion():
 
     try:
         (x_train, y_train), (x_test, y_test) = load_fashion_mnist(allow_download=False)
-    except UserError as error:
-        pytest.skip(f"real Fashion-MNIST not installed (make data): {error}")
+    except UserError as error:  # `make test` installs it (make data)
+        pytest.fail(f"real Fashion-MNIST is not installed: {error}")
     return scale_images(x_train), y_train, scale_images(x_test), y_test
 
 
@@ -121,10 +127,26 @@ def tiny_run_args(name, out, data, *extra):
 
 
 @pytest.fixture(scope="session")
-def tiny_runs(tmp_path_factory, shared_tiny_fashion_dir):
+def tiny_runs(tmp_path_factory):
     """`(folder of the runs, data folder)` after one tiny run of every recipe (`TINY_RUNS`), each in
-    `folder/NAME`. Read them, or copy one before changing it: other tests share them."""
-    root = tmp_path_factory.mktemp("tiny_runs")
-    for name in TINY_RUNS:
-        assert call_command(*tiny_run_args(name, root / name, shared_tiny_fashion_dir)) == 0, name
-    return root, shared_tiny_fashion_dir
+    `folder/NAME`. Read them, or copy one before changing it: other tests share them.
+
+    Made once per test session, also under pytest-xdist: the first worker that needs them trains them
+    (under a lock, in the workers' shared temporary folder) and the others read them."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's own temporary folder is in
+    root, data = shared / "shared_tiny_runs", shared / "shared_tiny_runs_data"
+    with open(shared / "shared_tiny_runs.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "done").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(data, ignore_errors=True)
+            write_tiny_fashion(data)
+            root.mkdir()
+            for name in TINY_RUNS:
+                assert call_command(*tiny_run_args(name, root / name, data)) == 0, name
+            (root / "done").write_text("")
+    return root, data

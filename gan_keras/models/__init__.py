@@ -12,6 +12,7 @@ Modules:
     upsampling: the layers of the SR generators (sub-pixel rearrangement, bicubic residual).
     stackgan: the text encoder, conditioning augmentation, Stage-I/II generators, the matching-aware
         discriminator.
+    policy: a model built under a mixed dtype policy, copied into float32 for the files a user loads.
 
 Importing this package registers every custom layer of the package with Keras
 (`keras.saving.register_keras_serializable`, package "gan_keras"), so that a

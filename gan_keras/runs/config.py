@@ -76,9 +76,12 @@ class RunConfig(Config):
                                                   "at steps that save grids, checkpoints or evaluations, and "
                                                   "after about 2 s of steps, so that Ctrl-C is answered soon)",
                                   check=positive)
-    precision: str = setting("float32", "dtype policy of both models: float32, or mixed precision (float32 "
-                                        "weights, bfloat16/float16 computation, float32 losses; float16 with "
-                                        "loss scaling)", choices=("float32", "mixed_bfloat16", "mixed_float16"))
+    precision: str = setting("auto", "dtype policy of both models: auto (mixed_bfloat16 on a GPU and, with "
+                                     "TensorFlow, on a CPU with bfloat16 instructions, avx512_bf16 or amx_bf16; "
+                                     "float32 elsewhere; a --resume keeps its checkpoint's), float32 (the book's), "
+                                     "or mixed precision (float32 weights, bfloat16/float16 computation, float32 "
+                                     "losses; float16 with loss scaling); see docs/speed.md",
+                             choices=("auto", "float32", "mixed_bfloat16", "mixed_float16"))
     ema: float = setting(0.0, "keep an exponential moving average of the generator's weights with this decay "
                               "(e.g. 0.999; 0: off), its BatchNormalization statistics re-estimated before each "
                               "use; saved as ema_generator.keras, graded beside the generator",
@@ -112,7 +115,7 @@ class RunConfig(Config):
                                      check=non_negative_or_none, kind=int, metavar="I")
 
     # A resumed run must share these with its checkpoint; the others may change (e.g. a longer run).
-    RESUME_FIELDS = ("seed", "batch_size", "ema")
+    RESUME_FIELDS = ("seed", "batch_size", "ema", "precision")
     # Flags of which at most one may be given.
     EXCLUSIVE = (("epochs", "steps"), ("resume", "overwrite"))
     # A job's own settings, and the machine's own paths and display: what its processes may differ in.

@@ -1,11 +1,15 @@
-"""Where a phase starts: the settings its checkpoint records, and the step a `--resume` continues from."""
+"""Where a run starts: the settings its checkpoint records, its precision, and the step a `--resume` continues from."""
 
+import glob
 import os
 
-from gan_keras.core.errors import UserError
+import keras
+
+from gan_keras.core.errors import EXIT_USAGE, UserError
 from gan_keras.runs.config import RunConfig
 from gan_keras.runs.folder import CHECKPOINT_FILE
 from gan_keras.training import checkpoint
+from gan_keras.training.devices import choose_precision, cpu_flags, describe_device
 
 
 def checkpoint_settings(config, model="gan", model_config=None):
@@ -72,3 +76,33 @@ def start_step(folder, config, gan, settings):
     step = checkpoint.load_checkpoint(path, gan, settings)
     print(f"Resuming from step {step} ({path})")
     return step
+
+
+def run_precision(config):
+    """`(policy, reason)` of `--precision` (`choose_precision`); on `--resume`, the checkpoint's policy.
+
+    Raises:
+        UserError: (exit status 2) for a `--resume` with another precision
+            than its checkpoint's: its steps would not repeat those of the run.
+    """
+    saved, path = _checkpoint_precision(config) if config.resume else (None, None)
+    if saved is None:
+        return choose_precision(config.precision, keras.config.backend(), describe_device(), cpu_flags())
+    if config.precision == "auto":
+        return saved, f"auto on --resume: that of {path}, so that the run continues as it started"
+    if config.precision != saved:
+        raise UserError(f"--precision {config.precision}: {path} was trained in {saved}; resume with --precision "
+                        f"{saved} (or auto, which resumes in the checkpoint's), or start afresh with --overwrite or "
+                        f"another --output-dir", EXIT_USAGE)
+    return saved, "as asked"
+
+
+def _checkpoint_precision(config):
+    """`(precision, path)` of the run's first checkpoint (its folder's, else a phase's), or `(None, None)`."""
+    paths = [os.path.join(config.output_dir, CHECKPOINT_FILE)]
+    paths += sorted(glob.glob(os.path.join(glob.escape(config.output_dir), "*", CHECKPOINT_FILE)))
+    for path in paths:
+        if os.path.isfile(path):
+            settings = checkpoint.read_checkpoint_header(path)["settings"]
+            return settings.get("precision", checkpoint.MISSING_SETTINGS["precision"]), path
+    return None, None

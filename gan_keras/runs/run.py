@@ -27,7 +27,7 @@ from gan_keras.runs.folder import CHECKPOINT_FILE, RunFolder
 from gan_keras.runs.outputs import phase_outputs
 from gan_keras.runs.phases import Phase, Training, phase_config, refuse_held_run
 from gan_keras.runs.report import FolderSection, combine_phase_reports
-from gan_keras.runs.resume import phase_settings, start_step
+from gan_keras.runs.resume import phase_settings, run_precision, start_step
 from gan_keras.training import checkpoint, processes
 from gan_keras.training import loop as training_loop
 from gan_keras.training.devices import (check_devices, data_parallel_scope, describe_device, dtype_policy,
@@ -92,7 +92,8 @@ def prepare(config, recipe=None, model_config=None):
     """The one place a run is settled before anything is built: determinism, checks, data, batch size.
 
     In order: `--deterministic` (before any operation runs), `--devices`,
-    the recipe's data (decoded with a progress bar that obeys
+    the precision (`--precision auto` resolved, printed as the run's first
+    line and recorded in its checkpoints and report), the recipe's data (decoded with a progress bar that obeys
     `--no-progress`), the settings the data decides (a folder's size and
     channels), the batch size (a default may depend on the data; a value
     the user gave is kept) and the evaluation asked for. (The output folder
@@ -117,6 +118,9 @@ def prepare(config, recipe=None, model_config=None):
         make_deterministic()
     if config.devices > 1:
         check_devices(config.devices)
+    precision, reason = run_precision(config)
+    print(f"Precision: {precision} ({reason})")
+    config = dataclasses.replace(config, precision=precision)
     if recipe is None:
         return Prepared(None, model_config, config)
     data = None

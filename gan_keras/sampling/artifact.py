@@ -280,11 +280,17 @@ def info_of(gan):
 def save_gan_generator(path, gan):
     """Saves a `GAN`'s generator as its condition has it loaded (`saved_model`) and its info (`info_of`).
 
+    The file computes in float32 whatever policy the run trained under
+    (`gan_keras.models.policy.float32_copy`), so it samples alike on any machine.
+
     Args:
         path: Destination, ending in `.keras`.
         gan: The `gan_keras.core.gan.GAN` (a captioned one's file includes its text encoder).
     """
-    save_generator(path, layout.saved_model(gan.condition, gan.generator), info_of(gan))
+    # The models load with the GAN being saved (Keras is loaded already); this module is read while flags are parsed.
+    from gan_keras.models.policy import float32_copy
+
+    save_generator(path, float32_copy(layout.saved_model(gan.condition, gan.generator)), info_of(gan))
 
 
 def save_model(model, path):

@@ -24,7 +24,7 @@ FORMAT_VERSION = 1
 # What older checkpoints lack: the value they were written with.
 MISSING_SETTINGS = {"ema": 0.0, "matching_aware": False, "ema_warmup": 0, "dataset": "fashion_mnist",
                     "image_size": None, "channels": "auto", "direction": "AtoB", "test_dir": None,
-                    "architecture": "book", "augment": False}
+                    "architecture": "book", "augment": False, "precision": "float32"}
 
 
 class CheckpointError(UserError):

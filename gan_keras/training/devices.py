@@ -191,3 +191,65 @@ def dtype_policy(name):
         yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+# The CPU flags (Linux's /proc/cpuinfo names) of instructions that compute in bfloat16: AVX-512 BF16 (AMD Zen 4
+# and later, Intel Cooper Lake) and AMX (Intel Sapphire Rapids and later).
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+CPUINFO = "/proc/cpuinfo"
+
+
+def cpu_flags(path=None):
+    """The instruction-set flags of this machine's CPU, as Linux lists them (e.g. {"avx2", "avx512_bf16"}).
+
+    Args:
+        path: The cpuinfo file; default `$GAN_KERAS_CPUINFO` (with which the
+            tests fake a CPU), else Linux's `/proc/cpuinfo`.
+
+    Returns:
+        A set of flag names; empty where the file is missing or unreadable
+        (another operating system): then no bfloat16 instructions are assumed.
+    """
+    path = path or os.environ.get("GAN_KERAS_CPUINFO") or CPUINFO
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return set()
+    flags = set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):  # x86, ARM
+            flags.update(value.split())
+    return flags
+
+
+def choose_precision(requested, backend, device, flags):
+    """The dtype policy a run trains under, and why, for `--precision`.
+
+    `auto` picks what pays where it was measured (docs/speed.md):
+    mixed_bfloat16 on a GPU, and on TensorFlow on a CPU with bfloat16
+    instructions (`BFLOAT16_CPU_FLAGS`), where oneDNN's bfloat16 kernels run
+    the DCGAN's step about 1.4x faster; float32 elsewhere (a CPU without
+    them emulates bfloat16, slower than float32; JAX's and PyTorch's CPU
+    backends were not measured faster).
+
+    Args:
+        requested: The `--precision` value: "auto", "float32", "mixed_bfloat16" or "mixed_float16".
+        backend: Keras' backend, e.g. "tensorflow".
+        device: `describe_device()`, e.g. "CPU" or "GPU (NVIDIA H200)".
+        flags: `cpu_flags()`.
+
+    Returns:
+        `(policy, reason)`, e.g. `("mixed_bfloat16", "auto: this CPU computes in bfloat16 (avx512_bf16)")`.
+    """
+    if requested != "auto":
+        return requested, "as asked"
+    if not device.startswith("CPU"):
+        return "mixed_bfloat16", f"auto: on a {device.split(' ')[0]}, bfloat16 computation pays"
+    found = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags]
+    if not found:
+        return "float32", "auto: this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16)"
+    if backend != "tensorflow":
+        return "float32", f"auto: bfloat16 pays on this CPU with TensorFlow, not measured with {backend}"
+    return "mixed_bfloat16", f"auto: this CPU computes in bfloat16 ({', '.join(found)})"

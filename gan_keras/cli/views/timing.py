@@ -44,12 +44,17 @@ def step_flops_per_image(gan):
 def matmul_roofline(n=2048, repeats=10, dtype="float32"):
     """GFLOP/s of an n x n matmul in `dtype` through the active Keras backend."""
     a = keras.ops.cast(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32), dtype)
-    # One scalar comes back per product (on a GPU, copying the whole product would be timed instead).
-    float(keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
+
+    def product():
+        # One scalar comes back per product (on a GPU, copying the whole product would be timed instead), as
+        # float32: numpy cannot take TensorFlow's bfloat16 tensors.
+        return float(keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, a)[0, 0], "float32")))
+
+    product()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        float(keras.ops.convert_to_numpy(keras.ops.matmul(a, a)[0, 0]))
+        product()
         times.append(time.perf_counter() - start)
     return 2 * n**3 / np.median(times) / 1e9
 
