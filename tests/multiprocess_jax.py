@@ -118,7 +118,6 @@ def mlp_runs(tmp_path_factory, data):
     return root
 
 
-@pytest.mark.xdist_group("jobs")  # `make test-backends` runs this file on two workers: the trained jobs on one
 def test_two_processes_repeat_one_process_with_the_same_global_batch(dcgan_runs):
     root, printed = dcgan_runs
     one, two = history(root / "one"), history(root / "two")
@@ -130,19 +129,16 @@ def test_two_processes_repeat_one_process_with_the_same_global_batch(dcgan_runs)
     assert "[0] Training dcgan: steps 1..8, batch 16" in printed
 
 
-@pytest.mark.xdist_group("jobs")
 def test_only_process_0_writes_the_run_folder(dcgan_runs):
     root, _ = dcgan_runs
     assert sorted(os.listdir(root / "two")) == sorted(os.listdir(root / "one"))
     assert sorted(os.listdir(root)) == ["one", "two"]
 
 
-@pytest.mark.xdist_group("jobs")
 def test_a_job_resumes_exactly_with_the_same_number_of_processes(mlp_runs):
     np.testing.assert_array_equal(losses(history(mlp_runs / "half")), losses(history(mlp_runs / "two")))
 
 
-@pytest.mark.xdist_group("jobs")
 def test_a_job_resumes_with_another_number_of_processes(mlp_runs):
     two, two_then_one = losses(history(mlp_runs / "two")), losses(history(mlp_runs / "two_then_one"))
     np.testing.assert_array_equal(two_then_one[:4], two[:4])  # the rows up to the checkpoint are kept
