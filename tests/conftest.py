@@ -47,12 +47,6 @@ def tiny_fashion_dir(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def shared_tiny_fashion_dir(tmp_path_factory):
-    """The data of `tiny_fashion_dir`, written once per session, for module-scoped runs that only read it."""
-    return write_tiny_fashion(tmp_path_factory.mktemp("shared") / "fashion")
-
-
-@pytest.fixture(scope="session")
 def fashion():
     """Real Fashion-MNIST scaled to [-1, 1]: `(x_train, y_train, x_test, y_test)`."""
     from gan_keras.data.datasets import load_fashion_mnist, scale_images
